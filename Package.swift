@@ -1,0 +1,107 @@
+// swift-tools-version:6.0
+//
+// mptcp-exporter: see inside Multipath TCP on Linux.
+//
+// Layout (one concept per folder):
+//   CMNL              libmnl, wrapped as a system library (pkg-config libmnl, apt libmnl-dev)
+//   CZlib             zlib, for gzip-compressed scrapes (apt zlib1g-dev)
+//   MPTCPCore         pure core: parsers, counter catalogue, Case diagrams, exposition renderer
+//   MPTCPKernel       the thin layer that talks to the kernel (files under procfs, netlink)
+//   MPTCPCollectors   collectors: kernel layer in, typed metric families out
+//   MPTCPServer       the HTTP endpoint (SwiftNIO)
+//   MPTCPExporterCLI  command-line front end (swift-argument-parser, swift-service-lifecycle)
+//   mptcp-exporter    the executable
+//   mptcp-loadgen     MPTCP traffic driver used by the test suite and the benchmarks
+import PackageDescription
+
+let package = Package(
+    name: "mptcp-exporter",
+    // Linux is the target; the macOS floor only gates the availability of async main and Mutex.
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mptcp-exporter", targets: ["mptcp-exporter"]),
+        .executable(name: "mptcp-loadgen", targets: ["mptcp-loadgen"]),
+        .library(name: "MPTCPCore", targets: ["MPTCPCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMNL",
+            pkgConfig: "libmnl",
+            providers: [.apt(["libmnl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "MPTCPCore"),
+        .target(
+            name: "MPTCPKernel",
+            dependencies: ["MPTCPCore", "CMNL"]
+        ),
+        .target(
+            name: "MPTCPCollectors",
+            dependencies: [
+                "MPTCPCore", "MPTCPKernel",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MPTCPServer",
+            dependencies: [
+                "MPTCPCore", "MPTCPCollectors",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "MPTCPExporterCLI",
+            dependencies: [
+                "MPTCPCore", "MPTCPCollectors", "MPTCPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "mptcp-exporter",
+            dependencies: ["MPTCPExporterCLI"]
+        ),
+        .executableTarget(
+            name: "mptcp-loadgen",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["MPTCPCore"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "MPTCPCoreTests",
+            dependencies: ["MPTCPCore", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "MPTCPCollectorsTests",
+            dependencies: ["MPTCPCore", "MPTCPCollectors", "MPTCPKernel", "TestSupport"]
+        ),
+        .testTarget(
+            name: "MPTCPEndToEndTests",
+            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen"],
+            resources: [.copy("Golden")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

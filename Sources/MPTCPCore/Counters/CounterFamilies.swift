@@ -1,0 +1,55 @@
+/// Turns the counters read from `/proc/net/netstat` and `/proc/net/snmp` into
+/// metric families: every MPTcpExt counter the kernel has (known or not), the
+/// TCP counters they are read against, and the Case-diagram info series.
+public enum CounterFamilies {
+    public static let counterInfoName = "mptcp_ext_info"
+    public static let diagramInfoName = "mptcp_case_diagram_info"
+    public static let counterCountName = "mptcp_kernel_mptcpext_counters"
+
+    public static func families(from table: NetstatTable) -> [MetricFamily] {
+        var families: [MetricFamily] = []
+        let mptcp = table.section("MPTcpExt")
+        families.append(MetricFamily(
+            name: counterCountName,
+            help: "Number of MPTcpExt counters the running kernel exposes in /proc/net/netstat; 0 when it has no MPTcpExt section (kernel without MPTCP).",
+            type: .gauge, value: .unsigned(UInt64(mptcp?.counters.count ?? 0))))
+
+        var info = MetricFamily(
+            name: counterInfoName,
+            help: "One series per MPTcpExt counter of the running kernel: its kernel name (counter), its series name (series), the Case diagram it belongs to (diagram) and its role there (entry, pass, branch, exit, detail, gauge). Value always 1.",
+            type: .gauge)
+        var diagramsPresent = Set<String>()
+        for counter in mptcp?.counters ?? [] {
+            let descriptor = CounterCatalog.descriptor(mptcpCounter: counter.name)
+            let series = descriptor.seriesName
+            families.append(MetricFamily(
+                name: series, help: descriptor.helpText,
+                type: descriptor.kind == .gauge ? .gauge : .counter,
+                value: .unsigned(counter.value)))
+            info.samples.append(Sample(labels: [
+                ("counter", counter.name), ("series", series),
+                ("diagram", descriptor.diagram), ("role", descriptor.role.rawValue),
+            ], value: .unsigned(1)))
+            diagramsPresent.insert(descriptor.diagram)
+        }
+        families.append(info)
+
+        var diagramInfo = MetricFamily(
+            name: diagramInfoName,
+            help: "One series per Case diagram that has counters on this kernel: its id (diagram) and title. Value always 1.",
+            type: .gauge)
+        for diagram in CounterCatalog.diagrams where diagramsPresent.contains(diagram.id) {
+            diagramInfo.samples.append(Sample(
+                labels: [("diagram", diagram.id), ("title", diagram.title)], value: .unsigned(1)))
+        }
+        families.append(diagramInfo)
+
+        for descriptor in CounterCatalog.tcp {
+            guard let value = table[descriptor.section, descriptor.name] else { continue }
+            families.append(MetricFamily(
+                name: descriptor.seriesName, help: descriptor.helpText,
+                type: descriptor.kind == .gauge ? .gauge : .counter, value: .unsigned(value)))
+        }
+        return families
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Logging
+import MPTCPCollectors
+import MPTCPCore
+import MPTCPServer
+import ServiceLifecycle
+
+/// `mptcp-exporter serve`: the Prometheus endpoint.
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the metrics over HTTP for Prometheus (the default subcommand).",
+        discussion: """
+        Every scrape reads the kernel at that moment; nothing runs between scrapes. \
+        SIGTERM and SIGINT stop the server cleanly.
+        """)
+
+    @Option(name: .customLong("web.listen-address"),
+            help: "Address to listen on: host:port, [ipv6]:port, or :port for every address.")
+    var listenAddress: String = ":9262"
+
+    @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose the metrics.")
+    var telemetryPath: String = "/metrics"
+
+    @Option(name: .customLong("path.procfs"), help: "procfs mount point (read: net/netstat, net/snmp).")
+    var procfs: String = "/proc"
+
+    @Option(name: .customLong("log.level"), help: "Only log messages at this level or above: debug, info, warn, error.")
+    var logLevel: LogLevelOption = .info
+
+    @Flag(name: .customLong("collector.netstat"), inversion: .prefixedNo,
+          help: "Collector netstat: MPTcpExt counters and the TCP counters they are read against.")
+    var netstatCollector: Bool = true
+
+    public init() {}
+
+    public func validate() throws {
+        do { _ = try ListenAddress.parse(listenAddress) } catch { throw ValidationError(error.description) }
+        guard telemetryPath.hasPrefix("/"), telemetryPath != "/" else {
+            throw ValidationError("--web.telemetry-path must start with / and not be / (the landing page)")
+        }
+    }
+
+    public func run() async throws {
+        let level = logLevel.level
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
+        let logger = Logger(label: "mptcp-exporter")
+        let address = try ListenAddress.parse(listenAddress)
+
+        var collectors: [any Collector] = []
+        if netstatCollector { collectors.append(NetstatCollector(procfs: procfs)) }
+        logger.info("starting mptcp-exporter", metadata: [
+            "version": "\(BuildInfo.version)",
+            "collectors": "\(collectors.map(\.name).joined(separator: ","))",
+            "procfs": "\(procfs)",
+        ])
+
+        let scraper = Scraper(collectors: collectors, logger: logger)
+        let server = MetricsServer(
+            address: address,
+            router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper),
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// `--log.level` values, in node_exporter's spelling.
+enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
+    case debug, info, warn, error
+
+    var level: Logger.Level {
+        switch self {
+        case .debug: return .debug
+        case .info: return .info
+        case .warn: return .warning
+        case .error: return .error
+        }
+    }
+}

@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A failed system call: the C function, what it was applied to, and `errno`.
+public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The C function that failed: `open`, `read`, `socket`, …
+    public var function: String
+    /// What it was called on (a path, a netlink family), for the log line.
+    public var subject: String
+    /// The `errno` value.
+    public var code: Int32
+
+    public init(function: String, subject: String, code: Int32) {
+        self.function = function
+        self.subject = subject
+        self.code = code
+    }
+
+    /// `ENOENT`, `EACCES`, … for the log line.
+    public var name: String {
+        switch code {
+        case EPERM: return "EPERM"
+        case ENOENT: return "ENOENT"
+        case EINTR: return "EINTR"
+        case EIO: return "EIO"
+        case EBADF: return "EBADF"
+        case EAGAIN: return "EAGAIN"
+        case ENOMEM: return "ENOMEM"
+        case EACCES: return "EACCES"
+        case EBUSY: return "EBUSY"
+        case ENOTDIR: return "ENOTDIR"
+        case EISDIR: return "EISDIR"
+        case EINVAL: return "EINVAL"
+        case EMFILE: return "EMFILE"
+        case ENFILE: return "ENFILE"
+        case EPROTONOSUPPORT: return "EPROTONOSUPPORT"
+        case EOPNOTSUPP: return "EOPNOTSUPP"
+        case ENOBUFS: return "ENOBUFS"
+        default: return "errno \(code)"
+        }
+    }
+
+    public var description: String {
+        let message = strerror(code).map { String(cString: $0) } ?? "unknown error"
+        return "\(function)(\(subject)): \(name) (\(message))"
+    }
+}

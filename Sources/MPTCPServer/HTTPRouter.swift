@@ -1,0 +1,88 @@
+import MPTCPCollectors
+import MPTCPCore
+
+/// Decides the answer to one request. Pure apart from the scrape it triggers:
+/// no request path touches the file system.
+public struct HTTPRouter: Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var reason: String
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+        /// Whether the body may be sent gzip-compressed to a client that accepts it.
+        public var compressible = false
+    }
+
+    public let telemetryPath: String
+    public let scraper: Scraper
+
+    public init(telemetryPath: String, scraper: Scraper) {
+        self.telemetryPath = telemetryPath
+        self.scraper = scraper
+    }
+
+    /// - Parameters:
+    ///   - method: the request method as sent (`GET`, `HEAD`, …).
+    ///   - uri: the request target; the query string is ignored.
+    public func respond(method: String, uri: String) -> Response {
+        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
+        let known = path == telemetryPath || path == "/"
+        guard known else {
+            return text(404, "Not Found", "404 page not found\n")
+        }
+        guard method == "GET" || method == "HEAD" else {
+            var response = text(405, "Method Not Allowed", "405 method not allowed: use GET or HEAD\n")
+            response.headers.append(("Allow", "GET, HEAD"))
+            return response
+        }
+        if path == telemetryPath {
+            let result = scraper.scrape()
+            return Response(
+                status: 200, reason: "OK",
+                headers: [("Content-Type", ExpositionRenderer.contentType)],
+                body: ExpositionRenderer.render(result.families), compressible: true)
+        }
+        return Response(status: 200, reason: "OK",
+                        headers: [("Content-Type", "text/html; charset=utf-8")],
+                        body: Array(landingPage.utf8))
+    }
+
+    private func text(_ status: Int, _ reason: String, _ body: String) -> Response {
+        Response(status: status, reason: reason,
+                 headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(body.utf8))
+    }
+
+    private var landingPage: String {
+        let collectors = scraper.collectors.map { "<li><code>\(escapeHTML($0.name))</code></li>" }.joined()
+        let path = escapeHTML(telemetryPath)
+        return """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>MPTCP Exporter</title></head>
+        <body>
+        <h1>MPTCP Exporter</h1>
+        <p>Multipath TCP counters, grouped by Case diagram, in the Prometheus text format.</p>
+        <p><a href="\(path)">Metrics</a> (<code>\(path)</code>)</p>
+        <h2>Collectors</h2>
+        <ul>\(collectors)</ul>
+        <p>Version \(escapeHTML(BuildInfo.version))</p>
+        </body>
+        </html>
+
+        """
+    }
+
+    private func escapeHTML(_ text: String) -> String {
+        var out = ""
+        for char in text {
+            switch char {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            default: out.append(char)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,130 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+
+/// The HTTP/1.1 endpoint: `GET /metrics` (gzip when the client accepts it),
+/// `GET /` a landing page, `HEAD` for both, 404 and 405 otherwise.
+///
+/// Each connection is served in its own task of a discarding task group, and
+/// its errors are caught there: a bad client costs its own connection only.
+/// On graceful shutdown the listening socket closes and idle keep-alive
+/// connections are cancelled.
+public struct MetricsServer: Service {
+    public let address: ListenAddress
+    public let router: HTTPRouter
+    private let logger: Logger
+    private let onBound: @Sendable (ListenAddress) -> Void
+
+    public init(
+        address: ListenAddress, router: HTTPRouter, logger: Logger,
+        onBound: @escaping @Sendable (ListenAddress) -> Void = { _ in }
+    ) {
+        self.address = address
+        self.router = router
+        self.logger = logger
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        let server = try await bind()
+        let bound = ListenAddress(host: address.host, port: server.channel.localAddress?.port ?? address.port)
+        logger.info("listening", metadata: ["address": "\(bound)", "telemetry_path": "\(router.telemetryPath)"])
+        onBound(bound)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask {
+                            // Idle keep-alive connections must not hold up shutdown.
+                            _ = await cancelWhenGracefulShutdown {
+                                await self.serve(connection)
+                            }
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+        logger.info("stopped")
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never> {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+            }
+        }
+        if address.host.isEmpty {
+            // Every address: IPv6 wildcard (dual stack), IPv4 if the host has no IPv6.
+            do {
+                return try await bootstrap.bind(host: "::", port: address.port, childChannelInitializer: initializer)
+            } catch {
+                return try await bootstrap.bind(host: "0.0.0.0", port: address.port, childChannelInitializer: initializer)
+            }
+        }
+        return try await bootstrap.bind(host: address.host, port: address.port, childChannelInitializer: initializer)
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                for try await part in inbound {
+                    switch part {
+                    case let .head(requestHead):
+                        head = requestHead
+                    case .body:
+                        continue
+                    case .end:
+                        guard let request = head else { continue }
+                        head = nil
+                        let keepAlive = try await respond(to: request, outbound: outbound)
+                        if !keepAlive { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes the response; returns whether the connection stays open.
+    private func respond(
+        to request: HTTPRequestHead, outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws -> Bool {
+        var response = router.respond(method: request.method.rawValue, uri: request.uri)
+        var headers = HTTPHeaders()
+        for (name, value) in response.headers { headers.add(name: name, value: value) }
+        if response.compressible {
+            headers.add(name: "Vary", value: "Accept-Encoding")
+            if AcceptEncoding.acceptsGzip(request.headers[canonicalForm: "accept-encoding"].map(String.init)),
+               let compressed = Gzip.compress(response.body) {
+                response.body = compressed
+                headers.add(name: "Content-Encoding", value: "gzip")
+            }
+        }
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        let keepAlive = request.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(
+            version: request.version,
+            status: HTTPResponseStatus(statusCode: response.status, reasonPhrase: response.reason),
+            headers: headers)
+        if request.method != .HEAD, !response.body.isEmpty {
+            try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: response.body))), .end(nil)])
+        } else {
+            try await outbound.write(contentsOf: [.head(head), .end(nil)])
+        }
+        return keepAlive
+    }
+}
+
+

@@ -1,0 +1,20 @@
+import ArgumentParser
+import MPTCPCore
+import MPTCPExporterCLI
+
+/// `mptcp-exporter`: the root command. `serve` runs when no subcommand is given.
+@main
+struct ExporterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mptcp-exporter",
+        abstract: "See inside Multipath TCP on Linux: MPTCP counters grouped by Case diagram, served to Prometheus.",
+        discussion: """
+        Every MPTcpExt counter of /proc/net/netstat is served as a typed series named \
+        mptcp_ext_<snake_case(name)>_total (MPCurrEstab, a gauge, without _total); \
+        mptcp_ext_info maps each kernel name to its series and Case diagram.
+        """,
+        version: BuildInfo.version,
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self)
+
+}

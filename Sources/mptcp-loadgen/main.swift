@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+
+/// Drives real MPTCP traffic for the test suite and the benchmarks: a sink
+/// server and a client that opens connections, waits for their subflows,
+/// sends, optionally holds them open, and closes them cleanly. Every loop is
+/// bounded by a deadline.
+struct Loadgen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mptcp-loadgen",
+        abstract: "MPTCP traffic driver for tests and benchmarks (sink server and client).",
+        subcommands: [Server.self, Client.self])
+}
+
+struct Server: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Accept connections and discard what they send.")
+
+    @Option(help: "Address to listen on (a.b.c.d:port or [v6]:port).")
+    var listen: [String]
+
+    @Flag(help: "Listen with plain TCP instead of MPTCP (peers fall back).")
+    var tcp = false
+
+    @Option(help: "Exit after this many seconds.")
+    var timeout: Double = 60
+
+    @Option(help: "Exit after this many connections were accepted and closed (0: never).")
+    var maxConnections: Int = 0
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        var listeners: [Int32] = []
+        for text in listen {
+            let address = try SocketAddress(text)
+            let fd = socket(address.family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), tcp ? Int32(IPPROTO_TCP) : ipprotoMPTCP)
+            guard fd >= 0 else { throw LoadgenError.errno("socket") }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            if address.family == AF_INET6 {
+                setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            guard address.withSockaddr({ bind(fd, $0, $1) }) == 0 else { throw LoadgenError.errno("bind \(text)") }
+            guard Glibc.listen(fd, 4096) == 0 else { throw LoadgenError.errno("listen") }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            listeners.append(fd)
+        }
+        print("listening", listen.joined(separator: " "))
+        fflush(nil)
+
+        let deadline = now() + timeout
+        var clients: [Int32] = []
+        var closed = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while now() < deadline {
+            if maxConnections > 0, closed >= maxConnections { break }
+            var fds = (listeners + clients).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&fds, nfds_t(fds.count), 200)
+            if ready < 0, errno != EINTR { throw LoadgenError.errno("poll") }
+            if ready <= 0 { continue }
+            var finished = Set<Int32>()
+            for entry in fds where entry.revents != 0 {
+                if listeners.contains(entry.fd) {
+                    while true {
+                        let client = accept(entry.fd, nil, nil)
+                        if client < 0 { break }
+                        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+                        clients.append(client)
+                    }
+                } else {
+                    while true {
+                        let got = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+                        if got > 0 { continue }
+                        if got < 0, errno == EAGAIN || errno == EINTR { break }
+                        finished.insert(entry.fd)
+                        break
+                    }
+                }
+            }
+            for fd in finished {
+                close(fd)
+                closed += 1
+            }
+            clients.removeAll { finished.contains($0) }
+        }
+        for fd in clients + listeners { close(fd) }
+        print("closed \(closed)")
+    }
+}
+
+struct Client: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Open connections, send, hold and close them.")
+
+    @Option(help: "Server address (a.b.c.d:port or [v6]:port).")
+    var connect: String
+
+    @Option(help: "Number of connections.")
+    var connections: Int = 1
+
+    @Option(help: "Bytes to send on each connection.")
+    var bytes: Int = 1 << 20
+
+    @Option(help: "Wait (up to --timeout) until each connection has this many subflows before sending.")
+    var subflows: Int = 1
+
+    @Option(help: "Seconds to keep the connections open after sending.")
+    var hold: Double = 0
+
+    @Option(help: "Give up after this many seconds.")
+    var timeout: Double = 30
+
+    @Flag(help: "Use plain TCP sockets.")
+    var tcp = false
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let address = try SocketAddress(connect)
+        let deadline = now() + timeout
+        var fds: [Int32] = []
+        defer { for fd in fds { close(fd) } }
+        for _ in 0..<connections {
+            let fd = socket(address.family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), tcp ? Int32(IPPROTO_TCP) : ipprotoMPTCP)
+            guard fd >= 0 else { throw LoadgenError.errno("socket") }
+            fds.append(fd)
+            guard address.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 else {
+                throw LoadgenError.errno("connect \(connect)")
+            }
+        }
+        // Wait for the path manager to add the subflows.
+        var counts = fds.map { subflowCount($0) ?? 1 }
+        while counts.contains(where: { $0 < subflows }), now() < deadline {
+            usleep(10_000)
+            counts = fds.map { subflowCount($0) ?? 1 }
+        }
+        let reached = counts.filter { $0 >= subflows }.count
+        var payload = [UInt8](repeating: 0x6d, count: 1 << 16)
+        var sent = 0
+        for fd in fds {
+            var left = bytes
+            while left > 0, now() < deadline {
+                let chunk = min(left, payload.count)
+                let wrote = payload.withUnsafeMutableBytes { write(fd, $0.baseAddress, chunk) }
+                if wrote < 0 {
+                    if errno == EINTR { continue }
+                    throw LoadgenError.errno("write")
+                }
+                left -= wrote
+                sent += wrote
+            }
+        }
+        if hold > 0 { usleep(useconds_t(min(hold, max(0, deadline - now())) * 1e6)) }
+        // Close cleanly: DATA_FIN, then wait for the server's close.
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for fd in fds {
+            shutdown(fd, Int32(SHUT_WR))
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while now() < deadline {
+                let ready = poll(&pfd, 1, 100)
+                if ready <= 0 { continue }
+                let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if got <= 0 { break }
+            }
+        }
+        print("{\"connections\":\(fds.count),\"reached_subflows\":\(reached),\"subflows\":\(counts),\"bytes_sent\":\(sent)}")
+        if reached < fds.count { throw LoadgenError("only \(reached) of \(fds.count) connections reached \(subflows) subflows") }
+    }
+}
+
+Loadgen.main()
