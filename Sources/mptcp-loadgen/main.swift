@@ -127,17 +127,13 @@ struct Client: ParsableCommand {
                 throw LoadgenError.errno("connect \(connect)")
             }
         }
-        // Wait for the path manager to add the subflows.
-        var counts = fds.map { subflowCount($0) ?? 1 }
-        while counts.contains(where: { $0 < subflows }), now() < deadline {
-            usleep(10_000)
-            counts = fds.map { subflowCount($0) ?? 1 }
-        }
-        let reached = counts.filter { $0 >= subflows }.count
+        // The client side of a connection is fully established, and the path
+        // manager adds subflows, only once the peer acknowledged data: send
+        // a first chunk, then wait for the subflows, then send the rest.
         var payload = [UInt8](repeating: 0x6d, count: 1 << 16)
         var sent = 0
-        for fd in fds {
-            var left = bytes
+        func send(_ fd: Int32, _ count: Int) throws {
+            var left = count
             while left > 0, now() < deadline {
                 let chunk = min(left, payload.count)
                 let wrote = payload.withUnsafeMutableBytes { write(fd, $0.baseAddress, chunk) }
@@ -149,6 +145,15 @@ struct Client: ParsableCommand {
                 sent += wrote
             }
         }
+        let first = min(bytes, 1024)
+        for fd in fds { try send(fd, first) }
+        var counts = fds.map { subflowCount($0) ?? 1 }
+        while counts.contains(where: { $0 < subflows }), now() < deadline {
+            usleep(10_000)
+            counts = fds.map { subflowCount($0) ?? 1 }
+        }
+        let reached = counts.filter { $0 >= subflows }.count
+        for fd in fds { try send(fd, bytes - first) }
         if hold > 0 { usleep(useconds_t(min(hold, max(0, deadline - now())) * 1e6)) }
         // Close cleanly: DATA_FIN, then wait for the server's close.
         var buffer = [UInt8](repeating: 0, count: 4096)
