@@ -1,16 +1,24 @@
+import Logging
 import MPTCPCore
 import MPTCPKernel
+import Synchronization
 
 /// Collector `netstat`: every MPTcpExt counter of `<procfs>/net/netstat`, the
 /// TCP counters of `<procfs>/net/snmp` and `TcpExt` they are read against, and
 /// the Case-diagram info series.
-public struct NetstatCollector: Collector {
+public final class NetstatCollector: Collector {
     public let name = "netstat"
     public let procfs: String
+    private let logger: Logger?
+    /// The parse problems last logged, so the same ones are not logged at every scrape.
+    private let lastIssues = Mutex<[NetstatParseIssue]>([])
 
-    /// - Parameter procfs: the procfs mount point (`--path.procfs`), `/proc` by default.
-    public init(procfs: String = "/proc") {
+    /// - Parameters:
+    ///   - procfs: the procfs mount point (`--path.procfs`), `/proc` by default.
+    ///   - logger: where parse problems are logged, once each time they change.
+    public init(procfs: String = "/proc", logger: Logger? = nil) {
         self.procfs = procfs
+        self.logger = logger
     }
 
     /// Reads both files: the I/O half of the collector.
@@ -28,6 +36,15 @@ public struct NetstatCollector: Collector {
 
     public func collect() throws -> [MetricFamily] {
         let table = try readTable()
+        let changed = lastIssues.withLock { last -> Bool in
+            defer { last = table.issues }
+            return last != table.issues
+        }
+        if changed {
+            for issue in table.issues.prefix(20) {
+                logger?.warning("unreadable part of /proc/net/netstat or snmp", metadata: ["issue": "\(issue)"])
+            }
+        }
         var families = CounterFamilies.families(from: table)
         families.append(MetricFamily(
             name: "mptcp_exporter_netstat_parse_issues",

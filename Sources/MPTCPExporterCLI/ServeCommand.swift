@@ -48,7 +48,7 @@ public struct ServeCommand: AsyncParsableCommand {
         let address = try ListenAddress.parse(listenAddress)
 
         var collectors: [any Collector] = []
-        if netstatCollector { collectors.append(NetstatCollector(procfs: procfs)) }
+        if netstatCollector { collectors.append(NetstatCollector(procfs: procfs, logger: logger)) }
         logger.info("starting mptcp-exporter", metadata: [
             "version": "\(BuildInfo.version)",
             "collectors": "\(collectors.map(\.name).joined(separator: ","))",
