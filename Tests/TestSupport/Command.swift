@@ -12,6 +12,7 @@ public enum Command {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `arguments` (the first is looked up in PATH) and waits at most `timeout` seconds.

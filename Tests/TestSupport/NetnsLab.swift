@@ -5,8 +5,8 @@ import Foundation
 ///
 /// ```
 ///   client namespace                          server namespace
-///   c1 10.<n>.1.1/24  fd<n>:1::1/64  <-->  s1 10.<n>.1.2/24  fd<n>:1::2/64
-///   c2 10.<n>.2.1/24  fd<n>:2::1/64  <-->  s2 10.<n>.2.2/24  fd<n>:2::2/64
+///   c1 10.<n>.1.1/24  fd00:<n>:1::1/64  <-->  s1 10.<n>.1.2/24  fd00:<n>:1::2/64
+///   c2 10.<n>.2.1/24  fd00:<n>:2::1/64  <-->  s2 10.<n>.2.2/24  fd00:<n>:2::2/64
 /// ```
 /// The client routes traffic from its second address over c2 (a rule and a
 /// table of its own), so a subflow from 10.<n>.2.1 takes the second link even
@@ -53,8 +53,8 @@ public final class NetnsLab: @unchecked Sendable {
 
     public func clientAddress(link: Int) -> String { "10.\(subnet).\(link).1" }
     public func serverAddress(link: Int) -> String { "10.\(subnet).\(link).2" }
-    public func clientAddress6(link: Int) -> String { "fd\(subnet):\(link)::1" }
-    public func serverAddress6(link: Int) -> String { "fd\(subnet):\(link)::2" }
+    public func clientAddress6(link: Int) -> String { "fd00:\(subnet):\(link)::1" }
+    public func serverAddress6(link: Int) -> String { "fd00:\(subnet):\(link)::2" }
 
     // MARK: Running things inside
 

@@ -29,8 +29,4 @@ public enum Requirements {
     }
     /// Root, iproute2 and an MPTCP kernel: what namespace tests need.
     public static var canBuildNamespaces: Bool { isRoot && hasIproute2 && mptcpEnabled }
-    public static let namespaceSkipReason: Comment =
-        "needs root, iproute2 (ip, nstat) and a kernel with net.mptcp.enabled=1 to build network namespaces"
 }
-
-public typealias Comment = String
