@@ -95,3 +95,21 @@ struct HTTPServerTests {
         }
     }
 }
+
+@Suite("diagrams subcommand")
+struct DiagramsCommandTests {
+    @Test("draws the diagrams with the values of a procfs tree")
+    func withValues() throws {
+        let output = try Command.check([Products.exporter, "diagrams", "--path.procfs", Golden.directory + "/procfs-6.18"])
+        let line = try #require(output.split(separator: "\n").first { $0.contains("MPCapableSYNRX") })
+        #expect(line.hasSuffix(" 3"))
+        #expect(output.contains("MP_JOIN, accepting subflows"))
+    }
+
+    @Test("says clearly when the kernel has no MPTCP counters")
+    func noSection() throws {
+        let result = try Command.run([Products.exporter, "diagrams", "--path.procfs", "/nonexistent"], timeout: 20)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("ENOENT"))
+    }
+}
