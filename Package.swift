@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "MPTCPExporterCLI",
             dependencies: [
-                "MPTCPCore", "MPTCPCollectors", "MPTCPServer",
+                "MPTCPCore", "MPTCPKernel", "MPTCPCollectors", "MPTCPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -32,9 +32,22 @@ public struct ServeCommand: AsyncParsableCommand {
           help: "Collector netstat: MPTcpExt counters and the TCP counters they are read against.")
     var netstatCollector: Bool = true
 
+    @Flag(name: .customLong("collector.connections"), inversion: .prefixedNo,
+          help: "Collector connections: MPTCP connections, subflows and listeners through sock_diag (netlink).")
+    var connectionsCollector: Bool = true
+
+    @Flag(name: .customLong("collector.connections.per-connection"),
+          help: "Also publish one series set per connection and per subflow (token, endpoints, bytes, rtt, cwnd).")
+    var perConnection: Bool = false
+
+    @Option(name: .customLong("collector.connections.max-connections"),
+            help: "With per-connection series, publish at most this many connections (the rest are counted in mptcp_exporter_connection_series_dropped).")
+    var maxConnections: Int = 200
+
     public init() {}
 
     public func validate() throws {
+        guard maxConnections >= 0 else { throw ValidationError("--collector.connections.max-connections must be 0 or more") }
         do { _ = try ListenAddress.parse(listenAddress) } catch { throw ValidationError(error.description) }
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/" else {
             throw ValidationError("--web.telemetry-path must start with / and not be / (the landing page)")
@@ -49,6 +62,10 @@ public struct ServeCommand: AsyncParsableCommand {
 
         var collectors: [any Collector] = []
         if netstatCollector { collectors.append(NetstatCollector(procfs: procfs, logger: logger)) }
+        if connectionsCollector {
+            collectors.append(ConnectionsCollector(
+                options: .init(perConnection: perConnection, maxConnections: maxConnections), logger: logger))
+        }
         logger.info("starting mptcp-exporter", metadata: [
             "version": "\(BuildInfo.version)",
             "collectors": "\(collectors.map(\.name).joined(separator: ","))",

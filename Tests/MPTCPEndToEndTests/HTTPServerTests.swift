@@ -4,7 +4,7 @@ import TestSupport
 
 @Suite("HTTP server", .serialized)
 struct HTTPServerTests {
-    static var fixture: [String] { ["--path.procfs", Golden.directory + "/procfs-6.18"] }
+    static var fixture: [String] { ["--path.procfs", Golden.directory + "/procfs-6.18", "--no-collector.connections"] }
 
     @Test("GET, HEAD, gzip, landing page, 404 and 405")
     func routes() throws {
@@ -63,7 +63,7 @@ struct HTTPServerTests {
 
     @Test("a collector that cannot read its files reports success 0; the scrape is served")
     func failingCollector() throws {
-        let exporter = try ExporterProcess(arguments: ["--path.procfs", "/nonexistent-procfs"])
+        let exporter = try ExporterProcess(arguments: ["--path.procfs", "/nonexistent-procfs", "--no-collector.connections"])
         let samples = Exposition.parse(try exporter.scrape())
         #expect(samples.first { $0.name == "mptcp_exporter_scrape_collector_success" }?.labels["collector"] == "netstat")
         #expect(samples.first { $0.name == "mptcp_exporter_scrape_collector_success" }?.value == 0)

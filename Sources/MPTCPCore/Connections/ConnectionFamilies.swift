@@ -1,0 +1,166 @@
+/// Metric families of the `connections` collector.
+public enum ConnectionFamilies {
+    public struct Options: Sendable {
+        /// Publish one series set per connection and per subflow.
+        public var perConnection = false
+        /// At most this many connections get per-connection series; the rest
+        /// are counted in `mptcp_exporter_connection_series_dropped`.
+        public var maxConnections = 200
+        public init(perConnection: Bool = false, maxConnections: Int = 200) {
+            self.perConnection = perConnection
+            self.maxConnections = maxConnections
+        }
+    }
+
+    /// States always exported (so a dashboard never sees a missing series).
+    static let alwaysStates: [UInt8] = [1, 2, 3, 4, 5, 7, 8, 9, 11]
+    /// Buckets of `mptcp_connections_by_subflows`.
+    static let subflowBuckets = ["0", "1", "2", "3", "4", "5", "6", "7", "8+"]
+
+    public static func families(
+        _ snapshot: ConnectionSnapshot, interfaceBytes: [String: InterfaceByteCounters.Bytes],
+        decodeErrors: Int, options: Options = Options()
+    ) -> [MetricFamily] {
+        var families: [MetricFamily] = []
+
+        var byState: [UInt8: UInt64] = [:]
+        for state in alwaysStates { byState[state] = 0 }
+        for connection in snapshot.connections { byState[connection.state, default: 0] += 1 }
+        families.append(MetricFamily(
+            name: "mptcp_connections", help: "MPTCP connections by state (TCP state names, as ss prints them).", type: .gauge,
+            samples: byState.map { Sample(labels: [("state", TCPState.name($0.key))], value: .unsigned($0.value)) }))
+
+        families.append(MetricFamily(
+            name: "mptcp_connections_fallback",
+            help: "MPTCP connections that fell back to plain TCP (MPTCP_INFO_FLAG_FALLBACK): the peer or a middlebox does not speak MPTCP.",
+            type: .gauge, value: .unsigned(UInt64(snapshot.connections.filter(\.isFallback).count))))
+
+        families.append(MetricFamily(
+            name: "mptcp_listeners", help: "MPTCP listening sockets.", type: .gauge,
+            value: .unsigned(UInt64(snapshot.listeners.count))))
+
+        var byRole: [String: UInt64] = ["initial\u{0}active": 0, "initial\u{0}backup": 0, "join\u{0}active": 0, "join\u{0}backup": 0]
+        var byInterface: [String: UInt64] = [:]
+        var buckets: [String: UInt64] = Dictionary(uniqueKeysWithValues: subflowBuckets.map { ($0, 0) })
+        for connection in snapshot.connections {
+            let count = connection.subflows.count
+            buckets[count >= 8 ? "8+" : String(count), default: 0] += 1
+            for subflow in connection.subflows {
+                byRole[subflow.role + "\u{0}" + subflow.priority, default: 0] += 1
+                byInterface[subflow.interface ?? "unknown", default: 0] += 1
+            }
+        }
+        families.append(MetricFamily(
+            name: "mptcp_subflows",
+            help: "Subflows of MPTCP connections by role (initial: the MP_CAPABLE subflow; join: added with MP_JOIN) and priority (active or backup). unknown when the kernel hides the subflow flags from this user.",
+            type: .gauge,
+            samples: byRole.map { key, value in
+                let parts = key.split(separator: "\u{0}").map(String.init)
+                return Sample(labels: [("role", parts[0]), ("priority", parts.count > 1 ? parts[1] : "unknown")], value: .unsigned(value))
+            }))
+        families.append(MetricFamily(
+            name: "mptcp_connections_by_subflows",
+            help: "MPTCP connections by their number of subflows (subflows=\"8+\" for eight or more). Connections with 1 subflow use a single path.",
+            type: .gauge,
+            samples: subflowBuckets.map { Sample(labels: [("subflows", $0)], value: .unsigned(buckets[$0] ?? 0)) }))
+        families.append(MetricFamily(
+            name: "mptcp_subflows_by_interface",
+            help: "Subflows by the interface they use: the bound device, else the interface whose subnet holds the peer, else the one owning the local address.",
+            type: .gauge,
+            samples: byInterface.map { Sample(labels: [("interface", $0.key)], value: .unsigned($0.value)) }))
+
+        var acked = MetricFamily(
+            name: "mptcp_interface_bytes_acked_total",
+            help: "Bytes sent by MPTCP subflows over this interface and acknowledged by the peer (tcp_info bytes_acked), counted for every subflow up to the last scrape that saw it; never goes backwards when connections close.",
+            type: .counter)
+        var received = MetricFamily(
+            name: "mptcp_interface_bytes_received_total",
+            help: "Bytes received by MPTCP subflows over this interface (tcp_info bytes_received), counted like mptcp_interface_bytes_acked_total.",
+            type: .counter)
+        var retransmitted = MetricFamily(
+            name: "mptcp_interface_bytes_retransmitted_total",
+            help: "Bytes retransmitted by MPTCP subflows over this interface (tcp_info bytes_retrans), counted like mptcp_interface_bytes_acked_total.",
+            type: .counter)
+        for (interface, bytes) in interfaceBytes {
+            acked.samples.append(Sample(labels: [("interface", interface)], value: .unsigned(bytes.acked)))
+            received.samples.append(Sample(labels: [("interface", interface)], value: .unsigned(bytes.received)))
+            retransmitted.samples.append(Sample(labels: [("interface", interface)], value: .unsigned(bytes.retransmitted)))
+        }
+        families += [acked, received, retransmitted]
+
+        families.append(MetricFamily(
+            name: "mptcp_subflows_unmatched",
+            help: "MPTCP subflows whose connection was not in the dump (it closed between the two dumps of one scrape).",
+            type: .gauge, value: .unsigned(UInt64(snapshot.unmatchedSubflows.count))))
+        families.append(MetricFamily(
+            name: "mptcp_exporter_connections_missing_fields",
+            help: "1 for each kind of field the kernel hid from the exporter's user: subflow_context (no tokens, ids or flags: kernels before 6.15 without CAP_NET_ADMIN), subflow_sequence (mapping sequence numbers: CAP_NET_ADMIN only), mptcp_info.",
+            type: .gauge,
+            samples: ConnectionSnapshot.MissingField.allCases.map {
+                Sample(labels: [("field", $0.rawValue)], value: .unsigned(snapshot.missingFields.contains($0) ? 1 : 0))
+            }))
+        families.append(MetricFamily(
+            name: "mptcp_exporter_sock_diag_decode_errors",
+            help: "Netlink messages or attributes of the last scrape's sock_diag dumps that were cut short or malformed (skipped).",
+            type: .gauge, value: .unsigned(UInt64(decodeErrors))))
+
+        if options.perConnection {
+            families += perConnectionFamilies(snapshot, options: options)
+        }
+        return families
+    }
+
+    static func perConnectionFamilies(_ snapshot: ConnectionSnapshot, options: Options) -> [MetricFamily] {
+        var info = MetricFamily(name: "mptcp_connection_info",
+            help: "One series per MPTCP connection (opt-in): token, family, local and remote endpoints, state, fallback. Value always 1.",
+            type: .gauge)
+        var subflows = MetricFamily(name: "mptcp_connection_subflows", help: "Subflows of the connection.", type: .gauge)
+        var sent = MetricFamily(name: "mptcp_connection_bytes_sent_total", help: "Bytes sent at the MPTCP level (mptcpi_bytes_sent).", type: .counter)
+        var received = MetricFamily(name: "mptcp_connection_bytes_received_total", help: "Bytes received at the MPTCP level (mptcpi_bytes_received).", type: .counter)
+        var retrans = MetricFamily(name: "mptcp_connection_bytes_retransmitted_total", help: "Bytes retransmitted at the MPTCP level (mptcpi_bytes_retrans).", type: .counter)
+        var subflowInfo = MetricFamily(name: "mptcp_subflow_info",
+            help: "One series per subflow of the connections above (opt-in): token, local and remote endpoints, interface, role, priority, local and remote address ids. Value always 1.",
+            type: .gauge)
+        var rtt = MetricFamily(name: "mptcp_subflow_rtt_seconds", help: "Smoothed round-trip time of the subflow (tcp_info rtt).", type: .gauge)
+        var cwnd = MetricFamily(name: "mptcp_subflow_cwnd_segments", help: "Congestion window of the subflow, in segments.", type: .gauge)
+        var rate = MetricFamily(name: "mptcp_subflow_delivery_rate_bytes_per_second", help: "Most recent delivery rate of the subflow (tcp_info delivery_rate).", type: .gauge)
+        var subflowAcked = MetricFamily(name: "mptcp_subflow_bytes_acked_total", help: "Bytes sent on the subflow and acknowledged (tcp_info bytes_acked).", type: .counter)
+        var subflowReceived = MetricFamily(name: "mptcp_subflow_bytes_received_total", help: "Bytes received on the subflow (tcp_info bytes_received).", type: .counter)
+        var subflowRetrans = MetricFamily(name: "mptcp_subflow_retransmits_total", help: "Segments retransmitted on the subflow (tcp_info total_retrans).", type: .counter)
+
+        // Deterministic choice under the cap: by token.
+        let ordered = snapshot.connections.sorted { ($0.token ?? 0, $0.inode) < ($1.token ?? 0, $1.inode) }
+        let kept = ordered.prefix(max(0, options.maxConnections))
+        for connection in kept {
+            let token = [("token", connection.tokenHex)]
+            info.samples.append(Sample(labels: token + [
+                ("family", connection.family == IPAddress.inet6 ? "inet6" : "inet"),
+                ("local", connection.localEndpoint), ("remote", connection.remoteEndpoint),
+                ("state", connection.stateName), ("fallback", connection.isFallback ? "1" : "0"),
+            ], value: .unsigned(1)))
+            subflows.samples.append(Sample(labels: token, value: .unsigned(UInt64(connection.subflows.count))))
+            if let value = connection.info?.bytesSent { sent.samples.append(Sample(labels: token, value: .unsigned(value))) }
+            if let value = connection.info?.bytesReceived { received.samples.append(Sample(labels: token, value: .unsigned(value))) }
+            if let value = connection.info?.bytesRetrans { retrans.samples.append(Sample(labels: token, value: .unsigned(value))) }
+            for subflow in connection.subflows {
+                let labels = token + [("local", subflow.localEndpoint), ("remote", subflow.remoteEndpoint)]
+                subflowInfo.samples.append(Sample(labels: labels + [
+                    ("interface", subflow.interface ?? "unknown"), ("role", subflow.role), ("priority", subflow.priority),
+                    ("local_id", subflow.localID.map(String.init) ?? ""), ("remote_id", subflow.remoteID.map(String.init) ?? ""),
+                ], value: .unsigned(1)))
+                guard let tcp = subflow.tcp else { continue }
+                if let value = tcp.rtt { rtt.samples.append(Sample(labels: labels, value: .double(Double(value) / 1e6))) }
+                if let value = tcp.sndCwnd { cwnd.samples.append(Sample(labels: labels, value: .unsigned(UInt64(value)))) }
+                if let value = tcp.deliveryRate { rate.samples.append(Sample(labels: labels, value: .unsigned(value))) }
+                if let value = tcp.bytesAcked { subflowAcked.samples.append(Sample(labels: labels, value: .unsigned(value))) }
+                if let value = tcp.bytesReceived { subflowReceived.samples.append(Sample(labels: labels, value: .unsigned(value))) }
+                if let value = tcp.totalRetrans { subflowRetrans.samples.append(Sample(labels: labels, value: .unsigned(UInt64(value)))) }
+            }
+        }
+        let dropped = MetricFamily(
+            name: "mptcp_exporter_connection_series_dropped",
+            help: "Connections left without per-connection series because of --collector.connections.max-connections.",
+            type: .gauge, value: .unsigned(UInt64(snapshot.connections.count - kept.count)))
+        return [info, subflows, sent, received, retrans, subflowInfo, rtt, cwnd, rate, subflowAcked, subflowReceived, subflowRetrans, dropped]
+    }
+}

@@ -1,0 +1,123 @@
+/// `struct inet_diag_msg` (72 bytes): the socket's identity and queues.
+public struct InetDiagMessage: Sendable, Equatable {
+    public var family: UInt8
+    public var state: UInt8
+    public var timer: UInt8
+    public var retrans: UInt8
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    public var source: IPAddress
+    public var destination: IPAddress
+    /// Index of the device the socket is bound to, 0 if none.
+    public var interfaceIndex: UInt32
+    /// `idiag_cookie` as one 64-bit value (low word first).
+    public var cookie: UInt64
+    public var expires: UInt32
+    public var receiveQueue: UInt32
+    public var sendQueue: UInt32
+    public var uid: UInt32
+    public var inode: UInt32
+
+    public static let size = 72
+
+    /// Decodes the header of a sock_diag reply; nil if it is shorter than 72 bytes.
+    public init?(_ bytes: ByteView) {
+        guard bytes.count >= Self.size,
+              let family = bytes.u8(0), let state = bytes.u8(1), let timer = bytes.u8(2), let retrans = bytes.u8(3),
+              let sport = bytes.u16be(4), let dport = bytes.u16be(6),
+              let src = bytes.slice(8, 16), let dst = bytes.slice(24, 16),
+              let interface = bytes.u32(40), let cookieLow = bytes.u32(44), let cookieHigh = bytes.u32(48),
+              let expires = bytes.u32(52), let rqueue = bytes.u32(56), let wqueue = bytes.u32(60),
+              let uid = bytes.u32(64), let inode = bytes.u32(68)
+        else { return nil }
+        self.family = family
+        self.state = state
+        self.timer = timer
+        self.retrans = retrans
+        sourcePort = sport
+        destinationPort = dport
+        source = IPAddress(family: family, bytes: src.bytes)
+        destination = IPAddress(family: family, bytes: dst.bytes)
+        interfaceIndex = interface
+        cookie = UInt64(cookieHigh) << 32 | UInt64(cookieLow)
+        self.expires = expires
+        receiveQueue = rqueue
+        sendQueue = wqueue
+        self.uid = uid
+        self.inode = inode
+    }
+}
+
+/// An IPv4 or IPv6 address as the kernel sent it.
+public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var family: UInt8
+    /// 4 bytes for IPv4, 16 for IPv6.
+    public var bytes: [UInt8]
+
+    public static let inet: UInt8 = 2
+    public static let inet6: UInt8 = 10
+
+    /// From a 16-byte `__be32[4]` field: IPv4 uses the first 4 bytes.
+    public init(family: UInt8, bytes: [UInt8]) {
+        self.family = family
+        self.bytes = family == Self.inet ? Array(bytes.prefix(4)) : Array(bytes.prefix(16))
+    }
+
+    public var isIPv4MappedIPv6: Bool {
+        family == Self.inet6 && bytes.count == 16 && bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+    }
+
+    public var description: String {
+        if family == Self.inet, bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        guard bytes.count == 16 else { return "?" }
+        if isIPv4MappedIPv6 { return "::ffff:" + bytes[12...].map(String.init).joined(separator: ".") }
+        // RFC 5952: lower case, longest run of two or more zero groups as "::".
+        let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for index in 0...groups.count {
+            if index < groups.count, groups[index] == 0 {
+                if runStart < 0 { runStart = index }
+            } else if runStart >= 0 {
+                if index - runStart > bestLength { bestStart = runStart; bestLength = index - runStart }
+                runStart = -1
+            }
+        }
+        func hex(_ range: ArraySlice<UInt16>) -> String { range.map { String($0, radix: 16) }.joined(separator: ":") }
+        guard bestLength >= 2 else { return hex(groups[...]) }
+        return hex(groups[0..<bestStart]) + "::" + hex(groups[(bestStart + bestLength)...])
+    }
+
+    /// `a.b.c.d:port` or `[v6]:port`.
+    public func endpoint(port: UInt16) -> String {
+        family == Self.inet6 ? "[\(self)]:\(port)" : "\(self):\(port)"
+    }
+
+    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+        if lhs.family != rhs.family { return lhs.family < rhs.family }
+        return lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+    }
+}
+
+/// TCP states as `ss` names them.
+public enum TCPState {
+    public static func name(_ state: UInt8) -> String {
+        switch state {
+        case 1: return "established"
+        case 2: return "syn_sent"
+        case 3: return "syn_recv"
+        case 4: return "fin_wait1"
+        case 5: return "fin_wait2"
+        case 6: return "time_wait"
+        case 7: return "close"
+        case 8: return "close_wait"
+        case 9: return "last_ack"
+        case 10: return "listen"
+        case 11: return "closing"
+        case 12: return "new_syn_recv"
+        case 13: return "bound_inactive"
+        default: return "unknown"
+        }
+    }
+    public static let listen: UInt8 = 10
+    public static let established: UInt8 = 1
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import MPTCPCore
+import MPTCPKernel
+
+/// `mptcp-exporter connections`: every MPTCP connection with its subflows, once.
+public struct ConnectionsCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "connections",
+        abstract: "List the MPTCP connections of this network namespace with their subflows (sock_diag).")
+
+    @Option(help: ArgumentHelp("Also write the raw netlink datagrams of the four dumps into this directory.",
+                               valueName: "directory"))
+    var saveRaw: String?
+
+    public init() {}
+
+    public func run() throws {
+        let reader = try ConnectionReader()
+        let result = try reader.read(keepRaw: saveRaw != nil)
+        print(ConnectionText.render(result.snapshot), terminator: "")
+        for error in result.decodeErrors { FileHandle.standardError.write(Data("decode: \(error)\n".utf8)) }
+        if let directory = saveRaw, let raw = result.raw {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for dump in raw.mptcp + raw.tcp {
+                let name = "\(dump.protocolNumber == SockDiagRequest.protocolMPTCP ? "mptcp" : "tcp")-\(dump.family == IPAddress.inet ? "inet" : "inet6").bin"
+                // Length-prefixed datagrams: u32 little-endian length, then the bytes.
+                var file: [UInt8] = []
+                for datagram in dump.datagrams {
+                    let length = UInt32(datagram.count)
+                    file += [UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24)]
+                    file += datagram
+                }
+                try Data(file).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name))
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import CMNL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A netlink socket, opened and driven through libmnl. The only file that
+/// imports the C module: everything else sends and receives bytes.
+public final class NetlinkSocket {
+    private let socket: OpaquePointer
+    public let portID: UInt32
+    private var buffer: [UInt8]
+    private var nextSequence: UInt32
+
+    /// Netlink protocol numbers.
+    public static let sockDiag: Int32 = 4      // NETLINK_SOCK_DIAG
+    public static let generic: Int32 = 16      // NETLINK_GENERIC
+
+    /// `mnl_socket_open` + `mnl_socket_bind`.
+    public init(protocol netlinkProtocol: Int32) throws(SystemCallError) {
+        guard let socket = mnl_socket_open2(netlinkProtocol, Int32(SOCK_CLOEXEC.rawValue)) else {
+            throw SystemCallError(function: "mnl_socket_open", subject: "netlink \(netlinkProtocol)", code: errno)
+        }
+        guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
+            let code = errno
+            mnl_socket_close(socket)
+            throw SystemCallError(function: "mnl_socket_bind", subject: "netlink \(netlinkProtocol)", code: code)
+        }
+        self.socket = socket
+        portID = mnl_socket_get_portid(socket)
+        // Dumps fill up to 32 KiB per datagram when the reader offers as much
+        // (netlink_recvmsg remembers the largest buffer, capped near 32 KiB).
+        buffer = [UInt8](repeating: 0, count: max(32768, cmnl_socket_buffer_size()))
+        nextSequence = UInt32(truncatingIfNeeded: UInt64(time(nil)))
+    }
+
+    deinit { mnl_socket_close(socket) }
+
+    /// A fresh sequence number for a request.
+    public func sequence() -> UInt32 {
+        nextSequence &+= 1
+        return nextSequence
+    }
+
+    /// The file descriptor, for poll(2).
+    public var fileDescriptor: Int32 { mnl_socket_get_fd(socket) }
+
+    /// `mnl_socket_sendto`, retried on EINTR.
+    public func send(_ request: [UInt8]) throws(SystemCallError) {
+        var sent: Int
+        repeat {
+            sent = request.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, $0.count) }
+        } while sent < 0 && errno == EINTR
+        guard sent == request.count else {
+            throw SystemCallError(function: "mnl_socket_sendto", subject: "netlink", code: sent < 0 ? errno : EIO)
+        }
+    }
+
+    /// `mnl_socket_recvfrom`: one datagram, retried on EINTR. A datagram that
+    /// did not fit (MSG_TRUNC, reported by libmnl as ENOSPC) is an error.
+    public func receive() throws(SystemCallError) -> [UInt8] {
+        var received: Int
+        repeat {
+            received = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
+        } while received < 0 && errno == EINTR
+        guard received >= 0 else { throw SystemCallError(function: "mnl_socket_recvfrom", subject: "netlink", code: errno) }
+        return Array(buffer[0..<received])
+    }
+
+    /// Sends a dump request and collects its datagrams up to NLMSG_DONE,
+    /// an NLMSG_ERROR, or `maximumDatagrams` (a bound on a runaway dump).
+    /// Replies with another sequence number or port are ignored.
+    public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int = 1 << 20) throws(SystemCallError) -> [[UInt8]] {
+        try send(request)
+        var datagrams: [[UInt8]] = []
+        while datagrams.count < maximumDatagrams {
+            let datagram = try receive()
+            guard datagram.count >= 16 else { continue }
+            let seq = UInt32(datagram[8]) | UInt32(datagram[9]) << 8 | UInt32(datagram[10]) << 16 | UInt32(datagram[11]) << 24
+            guard seq == sequence else { continue }
+            datagrams.append(datagram)
+            if Self.endsDump(datagram) { break }
+        }
+        return datagrams
+    }
+
+    /// Whether a datagram holds NLMSG_DONE or NLMSG_ERROR, or a message that
+    /// is not part of a multipart answer (the end of a non-dump request).
+    static func endsDump(_ datagram: [UInt8]) -> Bool {
+        var offset = 0
+        while offset + 16 <= datagram.count {
+            let length = Int(UInt32(datagram[offset]) | UInt32(datagram[offset + 1]) << 8
+                | UInt32(datagram[offset + 2]) << 16 | UInt32(datagram[offset + 3]) << 24)
+            let type = UInt16(datagram[offset + 4]) | UInt16(datagram[offset + 5]) << 8
+            let flags = UInt16(datagram[offset + 6]) | UInt16(datagram[offset + 7]) << 8
+            if type == 2 || type == 3 { return true }
+            if flags & 0x2 == 0 { return true }
+            guard length >= 16 else { return true }
+            offset += (length + 3) & ~3
+        }
+        return false
+    }
+}
