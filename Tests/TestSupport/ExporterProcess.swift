@@ -7,9 +7,10 @@ public final class ExporterProcess: @unchecked Sendable {
     public let port: Int
     public let namespace: String?
 
-    public init(namespace: String? = nil, arguments: [String] = []) throws {
+    /// - Parameter wrapper: a command the exporter runs under (`setpriv …`).
+    public init(namespace: String? = nil, arguments: [String] = [], wrapper: [String] = []) throws {
         self.namespace = namespace
-        var command = [Products.exporter, "--web.listen-address", "127.0.0.1:0"] + arguments
+        var command = wrapper + [Products.exporter, "--web.listen-address", "127.0.0.1:0"] + arguments
         if let namespace { command = ["ip", "netns", "exec", namespace] + command }
         process = try BackgroundProcess(command)
         var found: Int?
