@@ -18,23 +18,18 @@ public final class ConnectionReader {
 
     public func read(keepRaw: Bool = false) throws(SockDiagClient.DumpError) -> (snapshot: ConnectionSnapshot, raw: RawDumps?, decodeErrors: [NetlinkDecodeError]) {
         var raw = RawDumps()
-        var mptcp: [DiagSocket] = []
-        var tcp: [DiagSocket] = []
-        var errors: [NetlinkDecodeError] = []
+        var mptcp = SockDiagDecoder.Result()
+        var tcp = SockDiagDecoder.Result()
         for family in [IPAddress.inet, IPAddress.inet6] {
-            let dump = try client.dump(family: family, protocolNumber: SockDiagRequest.protocolMPTCP)
-            mptcp += dump.decoded.sockets
-            errors += dump.decoded.decodeErrors
-            if keepRaw { raw.mptcp.append(dump) }
+            let datagrams = try client.dump(family: family, protocolNumber: SockDiagRequest.protocolMPTCP, into: &mptcp, keepRaw: keepRaw)
+            if keepRaw { raw.mptcp.append(.init(family: family, protocolNumber: SockDiagRequest.protocolMPTCP, datagrams: datagrams)) }
         }
         for family in [IPAddress.inet, IPAddress.inet6] {
-            let dump = try client.dump(family: family, protocolNumber: SockDiagRequest.protocolTCP)
-            tcp += dump.decoded.sockets
-            errors += dump.decoded.decodeErrors
-            if keepRaw { raw.tcp.append(dump) }
+            let datagrams = try client.dump(family: family, protocolNumber: SockDiagRequest.protocolTCP, into: &tcp, keepRaw: keepRaw)
+            if keepRaw { raw.tcp.append(.init(family: family, protocolNumber: SockDiagRequest.protocolTCP, datagrams: datagrams)) }
         }
         let interfaces = InterfaceTable.read()
-        let snapshot = ConnectionJoiner.join(mptcp: mptcp, tcp: tcp, interfaces: interfaces)
-        return (snapshot, keepRaw ? raw : nil, errors)
+        let snapshot = ConnectionJoiner.join(mptcp: mptcp.sockets, tcp: tcp.sockets, interfaces: interfaces)
+        return (snapshot, keepRaw ? raw : nil, mptcp.decodeErrors + tcp.decodeErrors)
     }
 }

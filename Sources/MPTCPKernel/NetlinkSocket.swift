@@ -1,4 +1,5 @@
 import CMNL
+import MPTCPCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,44 +59,54 @@ public final class NetlinkSocket {
     /// `mnl_socket_recvfrom`: one datagram, retried on EINTR. A datagram that
     /// did not fit (MSG_TRUNC, reported by libmnl as ENOSPC) is an error.
     public func receive() throws(SystemCallError) -> [UInt8] {
+        let received = try receiveIntoBuffer()
+        return Array(buffer[0..<received])
+    }
+
+    /// Sends a dump request and hands each datagram of the answer to `body`,
+    /// up to NLMSG_DONE, an NLMSG_ERROR, or `maximumDatagrams` (a bound on a
+    /// runaway dump). Replies with another sequence number are ignored. The
+    /// view is only valid during the call: the buffer is reused.
+    public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int = 1 << 20,
+                     _ body: (ByteView) -> Void) throws(SystemCallError) {
+        try send(request)
+        var count = 0
+        while count < maximumDatagrams {
+            let received = try receiveIntoBuffer()
+            guard received >= 16 else { continue }
+            let view = ByteView(base: buffer, range: 0..<received)
+            guard view.u32(8) == sequence else { continue }
+            count += 1
+            body(view)
+            if Self.endsDump(view) { break }
+        }
+    }
+
+    /// Like ``dump(_:sequence:maximumDatagrams:_:)``, keeping copies of the datagrams.
+    public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int = 1 << 20) throws(SystemCallError) -> [[UInt8]] {
+        var datagrams: [[UInt8]] = []
+        try dump(request, sequence: sequence, maximumDatagrams: maximumDatagrams) { datagrams.append($0.bytes) }
+        return datagrams
+    }
+
+    private func receiveIntoBuffer() throws(SystemCallError) -> Int {
         var received: Int
         repeat {
             received = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
         } while received < 0 && errno == EINTR
         guard received >= 0 else { throw SystemCallError(function: "mnl_socket_recvfrom", subject: "netlink", code: errno) }
-        return Array(buffer[0..<received])
-    }
-
-    /// Sends a dump request and collects its datagrams up to NLMSG_DONE,
-    /// an NLMSG_ERROR, or `maximumDatagrams` (a bound on a runaway dump).
-    /// Replies with another sequence number or port are ignored.
-    public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int = 1 << 20) throws(SystemCallError) -> [[UInt8]] {
-        try send(request)
-        var datagrams: [[UInt8]] = []
-        while datagrams.count < maximumDatagrams {
-            let datagram = try receive()
-            guard datagram.count >= 16 else { continue }
-            let seq = UInt32(datagram[8]) | UInt32(datagram[9]) << 8 | UInt32(datagram[10]) << 16 | UInt32(datagram[11]) << 24
-            guard seq == sequence else { continue }
-            datagrams.append(datagram)
-            if Self.endsDump(datagram) { break }
-        }
-        return datagrams
+        return received
     }
 
     /// Whether a datagram holds NLMSG_DONE or NLMSG_ERROR, or a message that
     /// is not part of a multipart answer (the end of a non-dump request).
-    static func endsDump(_ datagram: [UInt8]) -> Bool {
+    static func endsDump(_ datagram: ByteView) -> Bool {
         var offset = 0
-        while offset + 16 <= datagram.count {
-            let length = Int(UInt32(datagram[offset]) | UInt32(datagram[offset + 1]) << 8
-                | UInt32(datagram[offset + 2]) << 16 | UInt32(datagram[offset + 3]) << 24)
-            let type = UInt16(datagram[offset + 4]) | UInt16(datagram[offset + 5]) << 8
-            let flags = UInt16(datagram[offset + 6]) | UInt16(datagram[offset + 7]) << 8
-            if type == 2 || type == 3 { return true }
-            if flags & 0x2 == 0 { return true }
+        while let length = datagram.u32(offset), let type = datagram.u16(offset + 4), let flags = datagram.u16(offset + 6) {
+            if type == NetlinkMessage.typeError || type == NetlinkMessage.typeDone { return true }
+            if flags & NetlinkMessage.flagMulti == 0 { return true }
             guard length >= 16 else { return true }
-            offset += (length + 3) & ~3
+            offset += (Int(length) + 3) & ~3
         }
         return false
     }

@@ -8,12 +8,11 @@ public final class SockDiagClient {
         socket = try NetlinkSocket(protocol: NetlinkSocket.sockDiag)
     }
 
-    /// What one dump returned, raw and decoded.
+    /// The raw datagrams of one dump (for snapshots and fixtures).
     public struct Dump: Sendable {
         public var family: UInt8
         public var protocolNumber: UInt32
         public var datagrams: [[UInt8]]
-        public var decoded: SockDiagDecoder.Result
     }
 
     public enum DumpError: Error, CustomStringConvertible {
@@ -37,23 +36,34 @@ public final class SockDiagClient {
     /// Dumps every socket of `protocolNumber` in `family` with the INFO
     /// extension; an interrupted dump (NLM_F_DUMP_INTR) is retried up to
     /// `attempts` times.
-    public func dump(family: UInt8, protocolNumber: UInt32, attempts: Int = 3) throws(DumpError) -> Dump {
+    /// Dumps into `result`, appending to what it already holds (so the four
+    /// dumps of a read share one array); returns the raw datagrams when `keepRaw`.
+    @discardableResult
+    public func dump(family: UInt8, protocolNumber: UInt32, into result: inout SockDiagDecoder.Result,
+                     keepRaw: Bool = false, attempts: Int = 3) throws(DumpError) -> [[UInt8]] {
+        let infoKind: DiagSocket.InfoKind = protocolNumber == SockDiagRequest.protocolMPTCP ? .mptcp : .tcp
+        let start = result.sockets.count, errors = result.decodeErrors.count
         for _ in 0..<max(1, attempts) {
+            result.sockets.removeSubrange(start...)
+            result.decodeErrors.removeSubrange(errors...)
+            result.interrupted = false
+            result.kernelError = nil
             let sequence = socket.sequence()
             let request = SockDiagRequest.dump(family: family, protocolNumber: protocolNumber, sequence: sequence)
-            let datagrams: [[UInt8]]
-            do {
-                datagrams = try socket.dump(request, sequence: sequence)
+            var datagrams: [[UInt8]] = []
+            do throws(SystemCallError) {
+                try socket.dump(request, sequence: sequence) { view in
+                    if keepRaw { datagrams.append(view.bytes) }
+                    SockDiagDecoder.decode(view, infoKind: infoKind, into: &result)
+                }
             } catch {
                 throw .system(error)
             }
-            let decoded = SockDiagDecoder.decode(
-                datagrams, infoKind: protocolNumber == SockDiagRequest.protocolMPTCP ? .mptcp : .tcp)
-            if let code = decoded.kernelError {
+            if let code = result.kernelError {
                 throw .kernel(family: family, protocolNumber: protocolNumber, errno: code)
             }
-            if decoded.interrupted { continue }
-            return Dump(family: family, protocolNumber: protocolNumber, datagrams: datagrams, decoded: decoded)
+            if result.interrupted { continue }
+            return datagrams
         }
         throw .interrupted(attempts: attempts)
     }

@@ -85,3 +85,15 @@ func subflowCount(_ fd: Int32) -> Int? {
     if length > 80 { return Int(info[80]) }
     return Int(info[0]) + 1
 }
+
+/// Raises the open-file limit so that thousands of connections fit: the soft
+/// limit to the hard one, and both to `wanted` when allowed (root).
+func raiseFileLimit(_ wanted: rlim_t = 1 << 20) {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+    var raised = rlimit(rlim_cur: max(limit.rlim_cur, wanted), rlim_max: max(limit.rlim_max, wanted))
+    if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) != 0 {
+        raised = rlimit(rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max)
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised)
+    }
+}

@@ -31,6 +31,7 @@ struct Server: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        raiseFileLimit()
         var listeners: [Int32] = []
         for text in listen {
             let address = try SocketAddress(text)
@@ -115,6 +116,7 @@ struct Client: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        raiseFileLimit()
         let address = try SocketAddress(connect)
         let deadline = now() + timeout
         var fds: [Int32] = []
@@ -154,7 +156,11 @@ struct Client: ParsableCommand {
         }
         let reached = counts.filter { $0 >= subflows }.count
         for fd in fds { try send(fd, bytes - first) }
-        if hold > 0 { usleep(useconds_t(min(hold, max(0, deadline - now())) * 1e6)) }
+        // Connected, subflows up, data sent: say so, then hold.
+        print("{\"connections\":\(fds.count),\"reached_subflows\":\(reached),\"bytes_sent\":\(sent)}")
+        fflush(nil)
+        let holdUntil = min(now() + max(0, hold), deadline)
+        while now() < holdUntil { usleep(50_000) }
         // Close cleanly: DATA_FIN, then wait for the server's close.
         var buffer = [UInt8](repeating: 0, count: 4096)
         for fd in fds {
@@ -167,7 +173,7 @@ struct Client: ParsableCommand {
                 if got <= 0 { break }
             }
         }
-        print("{\"connections\":\(fds.count),\"reached_subflows\":\(reached),\"subflows\":\(counts),\"bytes_sent\":\(sent)}")
+        print("closed \(fds.count)")
         if reached < fds.count { throw LoadgenError("only \(reached) of \(fds.count) connections reached \(subflows) subflows") }
     }
 }

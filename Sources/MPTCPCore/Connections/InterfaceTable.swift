@@ -46,21 +46,22 @@ public struct InterfaceTable: Sendable, Equatable {
     }
 
     static func sameSubnet(_ a: IPAddress, _ b: IPAddress, _ prefix: Int) -> Bool {
-        guard a.bytes.count == b.bytes.count, prefix <= a.bytes.count * 8 else { return false }
-        var remaining = prefix
-        for index in a.bytes.indices where remaining > 0 {
-            let bits = min(8, remaining)
-            let mask = UInt8(truncatingIfNeeded: 0xff << (8 - bits))
-            if a.bytes[index] & mask != b.bytes[index] & mask { return false }
-            remaining -= bits
-        }
-        return true
+        guard a.family == b.family, prefix >= 0, prefix <= (a.family == IPAddress.inet ? 32 : 128) else { return false }
+        let highBits = min(prefix, 64), lowBits = max(0, prefix - 64)
+        let highMask: UInt64 = highBits == 0 ? 0 : ~0 << (64 - highBits)
+        let lowMask: UInt64 = lowBits == 0 ? 0 : ~0 << (64 - lowBits)
+        return a.high & highMask == b.high & highMask && a.low & lowMask == b.low & lowMask
     }
 }
 
 extension IPAddress {
     /// An IPv4-mapped IPv6 address as IPv4; any other address unchanged.
     public var unmappedIPv4: IPAddress {
-        isIPv4MappedIPv6 ? IPAddress(family: IPAddress.inet, bytes: Array(bytes[12...])) : self
+        guard isIPv4MappedIPv6 else { return self }
+        var address = self
+        address.family = IPAddress.inet
+        address.high = low << 32
+        address.low = 0
+        return address
     }
 }

@@ -19,20 +19,29 @@ public struct NetlinkAttributes: Sendable {
     public private(set) var error: NetlinkDecodeError?
 
     public init(_ bytes: ByteView) {
+        var collected: [NetlinkAttribute] = []
+        error = Self.scan(bytes) { collected.append($0) }
+        attributes = collected
+    }
+
+    /// Walks an attribute list without collecting it: `body` sees each
+    /// attribute in order. Returns the error that stopped the walk, if any.
+    @inline(__always)
+    public static func scan(_ bytes: ByteView, _ body: (NetlinkAttribute) -> Void) -> NetlinkDecodeError? {
         var offset = 0
         while offset + 4 <= bytes.count {
             guard let length = bytes.u16(offset), let rawType = bytes.u16(offset + 2) else { break }
             guard length >= 4, let payload = bytes.slice(offset + 4, Int(length) - 4) else {
-                error = .truncated(what: "attribute", offset: offset)
-                return
+                return .truncated(what: "attribute", offset: offset)
             }
-            attributes.append(NetlinkAttribute(
+            body(NetlinkAttribute(
                 type: rawType & ~(NetlinkAttribute.nestedFlag | NetlinkAttribute.byteOrderFlag),
                 isNested: rawType & NetlinkAttribute.nestedFlag != 0, payload: payload))
             offset += NetlinkMessages.align4(Int(length))
         }
         // One to three bytes left: too short for an attribute header.
-        if offset < bytes.count { error = .truncated(what: "attribute header", offset: offset) }
+        if offset < bytes.count { return .truncated(what: "attribute header", offset: offset) }
+        return nil
     }
 
     /// The first attribute of `type`.

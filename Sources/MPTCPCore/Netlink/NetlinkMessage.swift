@@ -72,20 +72,28 @@ public enum NetlinkMessages {
     /// returned as the error; the messages before it are kept.
     public static func split(_ datagram: ByteView) -> (messages: [NetlinkMessage], error: NetlinkDecodeError?) {
         var messages: [NetlinkMessage] = []
+        let error = scan(datagram) { messages.append($0) }
+        return (messages, error)
+    }
+
+    /// Walks the messages of a datagram without collecting them; returns the
+    /// error that stopped the walk, if any.
+    @inline(__always)
+    public static func scan(_ datagram: ByteView, _ body: (NetlinkMessage) -> Void) -> NetlinkDecodeError? {
         var offset = 0
         while offset < datagram.count {
             guard let length = datagram.u32(offset), let type = datagram.u16(offset + 4),
                   let flags = datagram.u16(offset + 6), let sequence = datagram.u32(offset + 8),
                   let portID = datagram.u32(offset + 12)
-            else { return (messages, .truncated(what: "message header", offset: offset)) }
-            guard length >= UInt32(NetlinkMessage.headerSize) else { return (messages, .invalidLength(Int(length))) }
+            else { return .truncated(what: "message header", offset: offset) }
+            guard length >= UInt32(NetlinkMessage.headerSize) else { return .invalidLength(Int(length)) }
             guard let payload = datagram.slice(offset + NetlinkMessage.headerSize, Int(length) - NetlinkMessage.headerSize) else {
-                return (messages, .truncated(what: "message", offset: offset))
+                return .truncated(what: "message", offset: offset)
             }
-            messages.append(NetlinkMessage(type: type, flags: flags, sequence: sequence, portID: portID, payload: payload))
+            body(NetlinkMessage(type: type, flags: flags, sequence: sequence, portID: portID, payload: payload))
             offset += align4(Int(length))
         }
-        return (messages, nil)
+        return nil
     }
 
     static func align4(_ value: Int) -> Int { (value + 3) & ~3 }

@@ -29,24 +29,38 @@ public struct DiagSocket: Sendable {
     public init?(_ message: NetlinkMessage, infoKind: InfoKind) {
         guard let header = InetDiagMessage(message.payload) else { return nil }
         self.header = header
-        let attributes = NetlinkAttributes(message.payload.suffix(from: InetDiagMessage.size))
-        decodeError = attributes.error
-        if let info = attributes[Attribute.info]?.payload {
-            switch infoKind {
-            case .mptcp: mptcpInfo = MPTCPInfo(info)
-            case .tcp: tcpInfo = TCPInfo(info)
+        var ulp: ByteView?
+        decodeError = NetlinkAttributes.scan(message.payload.suffix(from: InetDiagMessage.size)) { attribute in
+            switch attribute.type {
+            case Attribute.info:
+                switch infoKind {
+                case .mptcp: mptcpInfo = MPTCPInfo(attribute.payload)
+                case .tcp: tcpInfo = TCPInfo(attribute.payload)
+                }
+            case Attribute.congestion:
+                congestionControl = attribute.payload.string
+            case Attribute.mark where attribute.payload.count == 4:
+                mark = attribute.payload.u32(0)
+            case Attribute.ulpInfo:
+                ulp = attribute.payload
+            default:
+                break       // unknown or unused attribute: skipped
             }
         }
-        congestionControl = attributes[Attribute.congestion]?.payload.string
-        mark = attributes[Attribute.mark].flatMap { $0.payload.count == 4 ? $0.payload.u32(0) : nil }
-        if let ulp = attributes[Attribute.ulpInfo] {
-            let nested = NetlinkAttributes(ulp.payload)
-            if decodeError == nil { decodeError = nested.error }
-            ulpName = nested[ULP.name]?.payload.string
-            if let mptcp = nested[ULP.mptcp] {
-                let inner = NetlinkAttributes(mptcp.payload)
-                if decodeError == nil { decodeError = inner.error }
-                subflow = SubflowInfo(inner)
+        if let ulp {
+            var mptcp: ByteView?
+            let nestedError = NetlinkAttributes.scan(ulp) { attribute in
+                switch attribute.type {
+                case ULP.name: ulpName = attribute.payload.string
+                case ULP.mptcp: mptcp = attribute.payload
+                default: break
+                }
+            }
+            if decodeError == nil { decodeError = nestedError }
+            if let mptcp {
+                let context = SubflowInfo(mptcp)
+                if decodeError == nil { decodeError = context.error }
+                subflow = context
             }
         }
     }
@@ -66,6 +80,7 @@ public enum SockDiagDecoder {
         public var kernelError: Int32?
         /// Messages or attributes that were cut short or malformed.
         public var decodeErrors: [NetlinkDecodeError] = []
+        public init() {}
     }
 
     public static func decode(_ datagrams: [[UInt8]], infoKind: DiagSocket.InfoKind) -> Result {
@@ -77,9 +92,11 @@ public enum SockDiagDecoder {
     }
 
     public static func decode(_ datagram: [UInt8], infoKind: DiagSocket.InfoKind, into result: inout Result) {
-        let (messages, error) = NetlinkMessages.split(ByteView(datagram))
-        if let error { result.decodeErrors.append(error) }
-        for message in messages {
+        decode(ByteView(datagram), infoKind: infoKind, into: &result)
+    }
+
+    public static func decode(_ datagram: ByteView, infoKind: DiagSocket.InfoKind, into result: inout Result) {
+        let error = NetlinkMessages.scan(datagram) { message in
             if message.isDumpInterrupted { result.interrupted = true }
             switch message.type {
             case NetlinkMessage.typeDone:
@@ -89,7 +106,7 @@ public enum SockDiagDecoder {
             case NetlinkMessage.typeOverrun:
                 result.decodeErrors.append(.overrun)
             case NetlinkMessage.typeNoop:
-                continue
+                break
             default:
                 if let socket = DiagSocket(message, infoKind: infoKind) {
                     if let error = socket.decodeError { result.decodeErrors.append(error) }
@@ -99,5 +116,6 @@ public enum SockDiagDecoder {
                 }
             }
         }
+        if let error { result.decodeErrors.append(error) }
     }
 }

@@ -25,7 +25,8 @@ public struct InetDiagMessage: Sendable, Equatable {
         guard bytes.count >= Self.size,
               let family = bytes.u8(0), let state = bytes.u8(1), let timer = bytes.u8(2), let retrans = bytes.u8(3),
               let sport = bytes.u16be(4), let dport = bytes.u16be(6),
-              let src = bytes.slice(8, 16), let dst = bytes.slice(24, 16),
+              let src = IPAddress(family: bytes.u8(0) ?? 0, view: bytes, offset: 8),
+              let dst = IPAddress(family: bytes.u8(0) ?? 0, view: bytes, offset: 24),
               let interface = bytes.u32(40), let cookieLow = bytes.u32(44), let cookieHigh = bytes.u32(48),
               let expires = bytes.u32(52), let rqueue = bytes.u32(56), let wqueue = bytes.u32(60),
               let uid = bytes.u32(64), let inode = bytes.u32(68)
@@ -36,8 +37,8 @@ public struct InetDiagMessage: Sendable, Equatable {
         self.retrans = retrans
         sourcePort = sport
         destinationPort = dport
-        source = IPAddress(family: family, bytes: src.bytes)
-        destination = IPAddress(family: family, bytes: dst.bytes)
+        source = src
+        destination = dst
         interfaceIndex = interface
         cookie = UInt64(cookieHigh) << 32 | UInt64(cookieLow)
         self.expires = expires
@@ -48,23 +49,48 @@ public struct InetDiagMessage: Sendable, Equatable {
     }
 }
 
-/// An IPv4 or IPv6 address as the kernel sent it.
+/// An IPv4 or IPv6 address as the kernel sent it, stored inline (two
+/// 64-bit words, network order) so that decoding a socket allocates nothing.
 public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var family: UInt8
-    /// 4 bytes for IPv4, 16 for IPv6.
-    public var bytes: [UInt8]
+    /// Bytes 0..7 and 8..15 of the address, big-endian; IPv4 uses the top 32 bits of `high`.
+    public var high: UInt64
+    public var low: UInt64
 
     public static let inet: UInt8 = 2
     public static let inet6: UInt8 = 10
 
-    /// From a 16-byte `__be32[4]` field: IPv4 uses the first 4 bytes.
+    /// From address bytes: 4 for IPv4 (or the first 4 of a 16-byte field), 16 for IPv6.
     public init(family: UInt8, bytes: [UInt8]) {
         self.family = family
-        self.bytes = family == Self.inet ? Array(bytes.prefix(4)) : Array(bytes.prefix(16))
+        var high: UInt64 = 0, low: UInt64 = 0
+        let count = family == Self.inet ? 4 : 16
+        for index in 0..<min(count, bytes.count) {
+            if index < 8 { high |= UInt64(bytes[index]) << (56 - 8 * index) }
+            else { low |= UInt64(bytes[index]) << (56 - 8 * (index - 8)) }
+        }
+        self.high = high
+        self.low = low
+    }
+
+    /// From a 16-byte `__be32[4]` field of a netlink message, without copying.
+    public init?(family: UInt8, view: ByteView, offset: Int) {
+        guard let first = view.u64(offset), let second = view.u64(offset + 8) else { return nil }
+        self.family = family
+        high = first.byteSwapped
+        low = family == Self.inet ? 0 : second.byteSwapped
+        if family == Self.inet { high &= 0xffff_ffff_0000_0000 }
+    }
+
+    /// 4 bytes for IPv4, 16 for IPv6.
+    public var bytes: [UInt8] {
+        let all = (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+        return family == Self.inet ? Array(all.prefix(4)) : all
     }
 
     public var isIPv4MappedIPv6: Bool {
-        family == Self.inet6 && bytes.count == 16 && bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+        family == Self.inet6 && high == 0 && low >> 32 == 0xffff
     }
 
     public var description: String {
@@ -93,8 +119,7 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
-        if lhs.family != rhs.family { return lhs.family < rhs.family }
-        return lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        (lhs.family, lhs.high, lhs.low) < (rhs.family, rhs.high, rhs.low)
     }
 }
 

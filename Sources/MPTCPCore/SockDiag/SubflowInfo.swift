@@ -38,18 +38,50 @@ public struct SubflowInfo: Sendable, Equatable {
         static let localID: UInt16 = 10
     }
 
-    public init(_ attributes: NetlinkAttributes) {
-        func u32(_ type: UInt16) -> UInt32? { attributes[type].flatMap { $0.payload.count == 4 ? $0.payload.u32(0) : nil } }
-        remoteToken = u32(Attribute.tokenRemote)
-        localToken = u32(Attribute.tokenLocal)
-        relativeWriteSeq = u32(Attribute.relativeWriteSeq)
-        mapSeq = attributes[Attribute.mapSeq].flatMap { $0.payload.count == 8 ? $0.payload.u64(0) : nil }
-        mapSubflowSeq = u32(Attribute.mapSubflowSeq)
-        ssnOffset = u32(Attribute.ssnOffset)
-        mapDataLength = attributes[Attribute.mapDataLength].flatMap { $0.payload.count >= 2 ? $0.payload.u16(0) : nil }
-        flags = u32(Attribute.flags)
-        remoteID = attributes[Attribute.remoteID].flatMap { $0.payload.u8(0) }
-        localID = attributes[Attribute.localID].flatMap { $0.payload.u8(0) }
+    /// Decodes the `INET_ULP_INFO_MPTCP` nest; `error` says if it was cut short.
+    public init(_ bytes: ByteView) {
+        var info = SubflowInfo.empty
+        let error = NetlinkAttributes.scan(bytes) { attribute in
+            let payload = attribute.payload
+            switch attribute.type {
+            case Attribute.tokenRemote where payload.count == 4: info.remoteToken = payload.u32(0)
+            case Attribute.tokenLocal where payload.count == 4: info.localToken = payload.u32(0)
+            case Attribute.relativeWriteSeq where payload.count == 4: info.relativeWriteSeq = payload.u32(0)
+            case Attribute.mapSeq where payload.count == 8: info.mapSeq = payload.u64(0)
+            case Attribute.mapSubflowSeq where payload.count == 4: info.mapSubflowSeq = payload.u32(0)
+            case Attribute.ssnOffset where payload.count == 4: info.ssnOffset = payload.u32(0)
+            case Attribute.mapDataLength where payload.count >= 2: info.mapDataLength = payload.u16(0)
+            case Attribute.flags where payload.count == 4: info.flags = payload.u32(0)
+            case Attribute.remoteID: info.remoteID = payload.u8(0)
+            case Attribute.localID: info.localID = payload.u8(0)
+            default: break
+            }
+        }
+        self = info
+        self.error = error
+    }
+
+    /// Set when the nest ended in a malformed attribute.
+    public var error: NetlinkDecodeError?
+
+    private static let empty = SubflowInfo(
+        remoteToken: nil, localToken: nil, relativeWriteSeq: nil, mapSeq: nil, mapSubflowSeq: nil,
+        ssnOffset: nil, mapDataLength: nil, flags: nil, remoteID: nil, localID: nil, error: nil)
+
+    private init(remoteToken: UInt32?, localToken: UInt32?, relativeWriteSeq: UInt32?, mapSeq: UInt64?,
+                 mapSubflowSeq: UInt32?, ssnOffset: UInt32?, mapDataLength: UInt16?, flags: UInt32?,
+                 remoteID: UInt8?, localID: UInt8?, error: NetlinkDecodeError?) {
+        self.remoteToken = remoteToken
+        self.localToken = localToken
+        self.relativeWriteSeq = relativeWriteSeq
+        self.mapSeq = mapSeq
+        self.mapSubflowSeq = mapSubflowSeq
+        self.ssnOffset = ssnOffset
+        self.mapDataLength = mapDataLength
+        self.flags = flags
+        self.remoteID = remoteID
+        self.localID = localID
+        self.error = error
     }
 
     /// The letters `ss` prints for subflow flags (M m J j B b e c v).
