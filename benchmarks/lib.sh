@@ -78,7 +78,7 @@ run_timed() {
     local json; json=$(mktemp)
     ip netns exec "$ns" hyperfine -N -w 3 -r "$runs" --export-json "$json" -- "$*" >/dev/null 2>&1
     local wall cpu
-    wall=$(grep -m1 '"mean"' "$json" | tr -dc '0-9.e-')
+    wall=$(awk -F: '/"mean"/ {gsub(/[ ,]/, "", $2); print $2; exit}' "$json")
     cpu=$(awk -F: '/"user"|"system"/ {gsub(/[ ,]/, "", $2); s += $2} END {print s}' "$json")
     rm -f "$json"
     local rss

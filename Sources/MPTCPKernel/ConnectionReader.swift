@@ -5,6 +5,8 @@ import MPTCPCore
 /// joined by ``ConnectionJoiner``.
 public final class ConnectionReader {
     private let client: SockDiagClient
+    /// Tries of a dump the kernel flags as interrupted (NLM_F_DUMP_INTR).
+    static let attempts = 3
 
     public init() throws(SystemCallError) {
         client = try SockDiagClient()
@@ -17,19 +19,32 @@ public final class ConnectionReader {
     }
 
     public func read(keepRaw: Bool = false) throws(SockDiagClient.DumpError) -> (snapshot: ConnectionSnapshot, raw: RawDumps?, decodeErrors: [NetlinkDecodeError]) {
-        var raw = RawDumps()
-        var mptcp = SockDiagDecoder.Result()
-        var tcp = SockDiagDecoder.Result()
-        for family in [IPAddress.inet, IPAddress.inet6] {
-            let datagrams = try client.dump(family: family, protocolNumber: SockDiagRequest.protocolMPTCP, into: &mptcp, keepRaw: keepRaw)
-            if keepRaw { raw.mptcp.append(.init(family: family, protocolNumber: SockDiagRequest.protocolMPTCP, datagrams: datagrams)) }
+        // Sockets are joined as they are decoded: neither dump is ever held
+        // whole. A dump the kernel flags as interrupted (NLM_F_DUMP_INTR)
+        // restarts the whole read, at most `attempts` times.
+        for _ in 0..<Self.attempts {
+            var raw = RawDumps()
+            var errors: [NetlinkDecodeError] = []
+            var joiner = ConnectionJoiner(interfaces: InterfaceTable.read())
+            do throws(SockDiagClient.DumpError) {
+                for (protocolNumber, family) in [(SockDiagRequest.protocolMPTCP, IPAddress.inet), (SockDiagRequest.protocolMPTCP, IPAddress.inet6),
+                                                 (SockDiagRequest.protocolTCP, IPAddress.inet), (SockDiagRequest.protocolTCP, IPAddress.inet6)] {
+                    var result = SockDiagDecoder.Result()
+                    let isMPTCP = protocolNumber == SockDiagRequest.protocolMPTCP
+                    let datagrams = try client.dump(family: family, protocolNumber: protocolNumber, into: &result, keepRaw: keepRaw,
+                                                    attempts: 1, onSocket: { isMPTCP ? joiner.addMPTCP($0) : joiner.addTCP($0) })
+                    errors += result.decodeErrors
+                    if keepRaw {
+                        let dump = SockDiagClient.Dump(family: family, protocolNumber: protocolNumber, datagrams: datagrams)
+                        if isMPTCP { raw.mptcp.append(dump) } else { raw.tcp.append(dump) }
+                    }
+                }
+            } catch {
+                guard case .interrupted = error else { throw error }
+                continue
+            }
+            return (joiner.finish(), keepRaw ? raw : nil, errors)
         }
-        for family in [IPAddress.inet, IPAddress.inet6] {
-            let datagrams = try client.dump(family: family, protocolNumber: SockDiagRequest.protocolTCP, into: &tcp, keepRaw: keepRaw)
-            if keepRaw { raw.tcp.append(.init(family: family, protocolNumber: SockDiagRequest.protocolTCP, datagrams: datagrams)) }
-        }
-        let interfaces = InterfaceTable.read()
-        let snapshot = ConnectionJoiner.join(mptcp: mptcp.sockets, tcp: tcp.sockets, interfaces: interfaces)
-        return (snapshot, keepRaw ? raw : nil, mptcp.decodeErrors + tcp.decodeErrors)
+        throw .interrupted(attempts: Self.attempts)
     }
 }

@@ -39,8 +39,11 @@ public final class SockDiagClient {
     /// Dumps into `result`, appending to what it already holds (so the four
     /// dumps of a read share one array); returns the raw datagrams when `keepRaw`.
     @discardableResult
+    /// With `onSocket`, sockets are handed over as they are decoded instead of
+    /// kept (an interrupted dump then may hand some twice: callers dedupe).
     public func dump(family: UInt8, protocolNumber: UInt32, into result: inout SockDiagDecoder.Result,
-                     keepRaw: Bool = false, attempts: Int = 3) throws(DumpError) -> [[UInt8]] {
+                     keepRaw: Bool = false, attempts: Int = 3,
+                     onSocket: ((DiagSocket) -> Void)? = nil) throws(DumpError) -> [[UInt8]] {
         let infoKind: DiagSocket.InfoKind = protocolNumber == SockDiagRequest.protocolMPTCP ? .mptcp : .tcp
         let start = result.sockets.count, errors = result.decodeErrors.count
         for _ in 0..<max(1, attempts) {
@@ -54,7 +57,7 @@ public final class SockDiagClient {
             do throws(SystemCallError) {
                 try socket.dump(request, sequence: sequence) { view in
                     if keepRaw { datagrams.append(view.bytes) }
-                    SockDiagDecoder.decode(view, infoKind: infoKind, into: &result)
+                    SockDiagDecoder.decode(view, infoKind: infoKind, into: &result, onSocket: onSocket)
                 }
             } catch {
                 throw .system(error)

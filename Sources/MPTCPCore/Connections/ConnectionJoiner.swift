@@ -3,70 +3,90 @@
 /// connection by token (the subflow's local token equals `mptcpi_token`), or
 /// by inode when the kernel hides the tokens (every subflow reports the inode
 /// of its MPTCP socket).
-public enum ConnectionJoiner {
+///
+/// The MPTCP sockets are added first; TCP sockets can then be streamed in one
+/// by one as the dump is decoded, so a dump of many TCP sockets is never held.
+public struct ConnectionJoiner {
+    private var snapshot = ConnectionSnapshot()
+    private var byToken: [UInt32: Int] = [:]
+    private var byInode: [UInt32: Int] = [:]
+    private var sawContext = false, sawSequence = false, sawSubflow = false
+    private let interfaces: InterfaceTable
+
     /// - Parameter interfaces: names the interface each subflow uses
     ///   (``InterfaceTable/name(boundIndex:local:remote:)``).
+    public init(interfaces: InterfaceTable = InterfaceTable()) {
+        self.interfaces = interfaces
+    }
+
+    /// The whole join at once.
     public static func join(
         mptcp: [DiagSocket], tcp: [DiagSocket], interfaces: InterfaceTable = InterfaceTable()
     ) -> ConnectionSnapshot {
-        var snapshot = ConnectionSnapshot()
-        var byToken: [UInt32: Int] = [:]
-        var byInode: [UInt32: Int] = [:]
-        var seenTokens = Set<UInt32>()
-        for socket in mptcp {
-            let header = socket.header
-            if header.state == TCPState.listen {
-                snapshot.listeners.append(Listener(family: header.family, local: header.source,
-                                                   localPort: header.sourcePort, inode: header.inode))
-                continue
-            }
-            if socket.mptcpInfo == nil { snapshot.missingFields.insert(.mptcpInfo) }
-            // A dump per family can meet a socket twice only if it moved; keep the first.
-            if let token = socket.mptcpInfo?.token, !seenTokens.insert(token).inserted { continue }
-            let index = snapshot.connections.count
-            snapshot.connections.append(Connection(
-                token: socket.mptcpInfo?.token, family: header.family, state: header.state,
-                local: header.source, localPort: header.sourcePort,
-                remote: header.destination, remotePort: header.destinationPort,
-                inode: header.inode, info: socket.mptcpInfo, subflows: []))
-            if let token = socket.mptcpInfo?.token { byToken[token] = index }
-            if header.inode != 0 { byInode[header.inode] = index }
+        var joiner = ConnectionJoiner(interfaces: interfaces)
+        for socket in mptcp { joiner.addMPTCP(socket) }
+        for socket in tcp { joiner.addTCP(socket) }
+        return joiner.finish()
+    }
+
+    /// An MPTCP socket: a connection or a listener.
+    public mutating func addMPTCP(_ socket: DiagSocket) {
+        let header = socket.header
+        if header.state == TCPState.listen {
+            snapshot.listeners.append(Listener(family: header.family, local: header.source,
+                                               localPort: header.sourcePort, inode: header.inode))
+            return
         }
-        var sawContext = false, sawSequence = false, sawSubflow = false
-        for socket in tcp {
-            let header = socket.header
-            // Without CAP_NET_ADMIN, kernels before 6.15 send no ULP info at
-            // all: a TCP socket is then a subflow when it shares the inode of
-            // an MPTCP connection.
-            guard socket.ulpName == "mptcp"
-                || (socket.ulpName == nil && header.inode != 0 && byInode[header.inode] != nil)
-            else { continue }
-            if header.state == TCPState.listen { continue }   // the TCP side of an MPTCP listener
-            sawSubflow = true
-            let context = socket.subflow
-            if context != nil { sawContext = true }
-            if context?.ssnOffset != nil || context?.mapSubflowSeq != nil { sawSequence = true }
-            let subflow = Subflow(
-                family: header.family, state: header.state,
-                local: header.source, localPort: header.sourcePort,
-                remote: header.destination, remotePort: header.destinationPort,
-                boundInterfaceIndex: header.interfaceIndex,
-                interface: interfaces.name(boundIndex: header.interfaceIndex, local: header.source, remote: header.destination),
-                cookie: header.cookie, inode: header.inode,
-                localID: context?.localID, remoteID: context?.remoteID,
-                localToken: context?.localToken, remoteToken: context?.remoteToken,
-                flags: context?.flags, tcp: socket.tcpInfo)
-            let owner = subflow.localToken.flatMap { byToken[$0] } ?? (header.inode != 0 ? byInode[header.inode] : nil)
-            if let owner {
-                snapshot.connections[owner].subflows.append(subflow)
-            } else {
-                snapshot.unmatchedSubflows.append(subflow)
-            }
+        if socket.mptcpInfo == nil { snapshot.missingFields.insert(.mptcpInfo) }
+        // A socket met twice (it moved between the dumps of two families): keep the first.
+        if let token = socket.mptcpInfo?.token, byToken[token] != nil { return }
+        let index = snapshot.connections.count
+        snapshot.connections.append(Connection(
+            token: socket.mptcpInfo?.token, family: header.family, state: header.state,
+            local: header.source, localPort: header.sourcePort,
+            remote: header.destination, remotePort: header.destinationPort,
+            inode: header.inode, info: socket.mptcpInfo, subflows: []))
+        if let token = socket.mptcpInfo?.token { byToken[token] = index }
+        if header.inode != 0 { byInode[header.inode] = index }
+    }
+
+    /// A TCP socket: kept when it is an MPTCP subflow.
+    public mutating func addTCP(_ socket: DiagSocket) {
+        let header = socket.header
+        // Without CAP_NET_ADMIN, kernels before 6.15 send no ULP info at
+        // all: a TCP socket is then a subflow when it shares the inode of
+        // an MPTCP connection.
+        guard socket.ulpName == "mptcp"
+            || (socket.ulpName == nil && header.inode != 0 && byInode[header.inode] != nil)
+        else { return }
+        if header.state == TCPState.listen { return }   // the TCP side of an MPTCP listener
+        sawSubflow = true
+        let context = socket.subflow
+        if context != nil { sawContext = true }
+        if context?.ssnOffset != nil || context?.mapSubflowSeq != nil { sawSequence = true }
+        let subflow = Subflow(
+            family: header.family, state: header.state,
+            local: header.source, localPort: header.sourcePort,
+            remote: header.destination, remotePort: header.destinationPort,
+            boundInterfaceIndex: header.interfaceIndex,
+            interface: interfaces.name(boundIndex: header.interfaceIndex, local: header.source, remote: header.destination),
+            cookie: header.cookie, inode: header.inode,
+            localID: context?.localID, remoteID: context?.remoteID,
+            localToken: context?.localToken, remoteToken: context?.remoteToken,
+            flags: context?.flags, tcp: socket.tcpInfo)
+        let owner = subflow.localToken.flatMap { byToken[$0] } ?? (header.inode != 0 ? byInode[header.inode] : nil)
+        if let owner {
+            snapshot.connections[owner].subflows.append(subflow)
+        } else {
+            snapshot.unmatchedSubflows.append(subflow)
         }
+    }
+
+    /// The snapshot, subflows in a stable order: initial first, then by local endpoint.
+    public mutating func finish() -> ConnectionSnapshot {
         if sawSubflow, !sawContext { snapshot.missingFields.insert(.subflowContext) }
         if sawContext, !sawSequence { snapshot.missingFields.insert(.subflowSequence) }
-        // Stable order: initial subflow first, then by local endpoint.
-        for index in snapshot.connections.indices {
+        for index in snapshot.connections.indices where snapshot.connections[index].subflows.count > 1 {
             snapshot.connections[index].subflows.sort { lhs, rhs in
                 let l = (lhs.isJoin == true ? 1 : 0), r = (rhs.isJoin == true ? 1 : 0)
                 if l != r { return l < r }
@@ -74,6 +94,8 @@ public enum ConnectionJoiner {
                 return lhs.localPort < rhs.localPort
             }
         }
+        byToken = [:]
+        byInode = [:]
         return snapshot
     }
 }

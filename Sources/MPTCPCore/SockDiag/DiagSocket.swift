@@ -95,7 +95,10 @@ public enum SockDiagDecoder {
         decode(ByteView(datagram), infoKind: infoKind, into: &result)
     }
 
-    public static func decode(_ datagram: ByteView, infoKind: DiagSocket.InfoKind, into result: inout Result) {
+    /// Decodes one datagram. Sockets go to `onSocket` when given (streaming:
+    /// nothing is kept), else into `result.sockets`.
+    public static func decode(_ datagram: ByteView, infoKind: DiagSocket.InfoKind, into result: inout Result,
+                              onSocket: ((DiagSocket) -> Void)? = nil) {
         let error = NetlinkMessages.scan(datagram) { message in
             if message.isDumpInterrupted { result.interrupted = true }
             switch message.type {
@@ -110,7 +113,7 @@ public enum SockDiagDecoder {
             default:
                 if let socket = DiagSocket(message, infoKind: infoKind) {
                     if let error = socket.decodeError { result.decodeErrors.append(error) }
-                    result.sockets.append(socket)
+                    if let onSocket { onSocket(socket) } else { result.sockets.append(socket) }
                 } else {
                     result.decodeErrors.append(.truncated(what: "inet_diag_msg", offset: 0))
                 }
