@@ -24,14 +24,7 @@ public struct ConnectionsCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for dump in raw.mptcp + raw.tcp {
                 let name = "\(dump.protocolNumber == SockDiagRequest.protocolMPTCP ? "mptcp" : "tcp")-\(dump.family == IPAddress.inet ? "inet" : "inet6").bin"
-                // Length-prefixed datagrams: u32 little-endian length, then the bytes.
-                var file: [UInt8] = []
-                for datagram in dump.datagrams {
-                    let length = UInt32(datagram.count)
-                    file += [UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24)]
-                    file += datagram
-                }
-                try Data(file).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name))
+                try RawDatagrams.encode(dump.datagrams).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name))
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import MPTCPCollectors
 import MPTCPCore
+import MPTCPKernel
 import MPTCPServer
 import ServiceLifecycle
 
@@ -36,6 +37,21 @@ public struct ServeCommand: AsyncParsableCommand {
           help: "Collector connections: MPTCP connections, subflows and listeners through sock_diag (netlink).")
     var connectionsCollector: Bool = true
 
+    @Flag(name: .customLong("collector.path-manager"), inversion: .prefixedNo,
+          help: "Collector path_manager: endpoints and limits through generic netlink (mptcp_pm).")
+    var pathManagerCollector: Bool = true
+
+    @Flag(name: .customLong("collector.sysctl"), inversion: .prefixedNo,
+          help: "Collector sysctl: the net.mptcp.* sysctls under <procfs>/sys/net/mptcp.")
+    var sysctlCollector: Bool = true
+
+    @Option(name: .customLong("collector.pm-events"),
+            help: "Listen to path-manager events: on, off, or auto (on unless this namespace's path manager is userspace, where any listener makes the kernel accept extra subflows as if a path-manager daemon ran). Needs CAP_NET_ADMIN.")
+    var pmEvents: EventsMode = .auto
+
+    @Option(name: .customLong("collector.pm-events.buffer"), help: "Recent path-manager events kept in memory.")
+    var eventBuffer: Int = 256
+
     @Flag(name: .customLong("collector.connections.per-connection"),
           help: "Also publish one series set per connection and per subflow (token, endpoints, bytes, rtt, cwnd).")
     var perConnection: Bool = false
@@ -47,6 +63,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
+        guard eventBuffer >= 1 else { throw ValidationError("--collector.pm-events.buffer must be at least 1") }
         guard maxConnections >= 0 else { throw ValidationError("--collector.connections.max-connections must be 0 or more") }
         do { _ = try ListenAddress.parse(listenAddress) } catch { throw ValidationError(error.description) }
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/" else {
@@ -66,6 +83,9 @@ public struct ServeCommand: AsyncParsableCommand {
             collectors.append(ConnectionsCollector(
                 options: .init(perConnection: perConnection, maxConnections: maxConnections), logger: logger))
         }
+        if pathManagerCollector { collectors.append(PathManagerCollector()) }
+        if sysctlCollector { collectors.append(SysctlCollector(procfs: procfs)) }
+        collectors.append(Self.eventsCollector(mode: pmEvents, procfs: procfs, capacity: eventBuffer, logger: logger))
         logger.info("starting mptcp-exporter", metadata: [
             "version": "\(BuildInfo.version)",
             "collectors": "\(collectors.map(\.name).joined(separator: ","))",
@@ -84,6 +104,35 @@ public struct ServeCommand: AsyncParsableCommand {
             logger: logger))
         try await group.run()
     }
+}
+
+extension ServeCommand {
+    /// Decides whether to listen to path-manager events and starts the listener.
+    static func eventsCollector(mode: EventsMode, procfs: String, capacity: Int, logger: Logger) -> PathManagerEventsCollector {
+        switch mode {
+        case .off:
+            logger.info("path-manager events not listened to (--collector.pm-events=off)")
+            return PathManagerEventsCollector(listener: nil, disabledReason: "off")
+        case .auto:
+            let pathManager = (try? SysctlReader.mptcp(procfs: procfs))?.pathManager
+            if pathManager == "userspace" {
+                logger.warning("path-manager events not listened to: this namespace uses the userspace path manager, where any event listener makes the kernel accept extra subflows as if a path-manager daemon ran; use --collector.pm-events=on to listen anyway")
+                return PathManagerEventsCollector(listener: nil, disabledReason: "userspace path manager")
+            }
+        case .on:
+            break
+        }
+        let listener = PathManagerEventListener(capacity: capacity)
+        if case let .unavailable(reason) = listener.state {
+            logger.warning("path-manager events unavailable", metadata: ["reason": "\(reason)"])
+        }
+        return PathManagerEventsCollector(listener: listener)
+    }
+}
+
+/// `--collector.pm-events` values.
+enum EventsMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, on, off
 }
 
 /// `--log.level` values, in node_exporter's spelling.

@@ -45,6 +45,22 @@ public final class NetlinkSocket {
     /// The file descriptor, for poll(2).
     public var fileDescriptor: Int32 { mnl_socket_get_fd(socket) }
 
+    /// Joins a multicast group: `setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP)`.
+    public func subscribe(group: UInt32) throws(SystemCallError) {
+        var id = group
+        guard mnl_socket_setsockopt(socket, 1 /* NETLINK_ADD_MEMBERSHIP */, &id, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
+            throw SystemCallError(function: "setsockopt", subject: "NETLINK_ADD_MEMBERSHIP group \(group)", code: errno)
+        }
+    }
+
+    /// `setsockopt(SO_RCVTIMEO)`: a blocked receive returns EAGAIN after `seconds`.
+    public func setReceiveTimeout(seconds: Int) throws(SystemCallError) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        guard setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+            throw SystemCallError(function: "setsockopt", subject: "SO_RCVTIMEO", code: errno)
+        }
+    }
+
     /// `mnl_socket_sendto`, retried on EINTR.
     public func send(_ request: [UInt8]) throws(SystemCallError) {
         var sent: Int

@@ -5,7 +5,12 @@ import MPTCPCore
 enum SockDiagFixture {
     /// The datagrams of one capture file (u32 little-endian length, then bytes).
     static func datagrams(_ side: String, _ file: String) throws -> [[UInt8]] {
-        let bytes = try Fixture.bytes("sockdiag-6.18-\(side)/\(file).bin")
+        try datagramsAt("sockdiag-6.18-\(side)/\(file).bin")
+    }
+
+    /// Any capture file under Fixtures/.
+    static func datagramsAt(_ path: String) throws -> [[UInt8]] {
+        let bytes = try Fixture.bytes(path)
         var datagrams: [[UInt8]] = []
         var offset = 0
         while offset + 4 <= bytes.count {

@@ -8,7 +8,10 @@ import TestSupport
 struct GoldenExpositionTests {
     @Test("built binary on fixture trees serves the golden exposition, promtool-clean", arguments: ["6.18", "5.18"])
     func golden(kernel: String) throws {
-        let exporter = try ExporterProcess(arguments: ["--path.procfs", Golden.directory + "/procfs-\(kernel)", "--no-collector.connections"])
+        // The 5.18 tree has no sysctl capture: that kernel's set is not documented here.
+        let sysctl = kernel == "5.18" ? ["--no-collector.sysctl"] : []
+        let exporter = try ExporterProcess(arguments: ["--path.procfs", Golden.directory + "/procfs-\(kernel)", "--no-collector.connections",
+                                                       "--no-collector.path-manager", "--collector.pm-events", "off"] + sysctl)
         let body = try exporter.scrape()
         let normalised = Golden.normalise(body)
         if let difference = try Golden.compare(normalised, file: "metrics-\(kernel).prom") {
@@ -20,7 +23,7 @@ struct GoldenExpositionTests {
 
     @Test("every counter of the fixture is served with its value and an info series")
     func everyCounterServed() throws {
-        let exporter = try ExporterProcess(arguments: ["--path.procfs", Golden.directory + "/procfs-6.18", "--no-collector.connections"])
+        let exporter = try ExporterProcess(arguments: ["--path.procfs", Golden.directory + "/procfs-6.18", "--no-collector.connections", "--no-collector.path-manager", "--collector.pm-events", "off"])
         let samples = Exposition.parse(try exporter.scrape())
         let netstat = try String(contentsOfFile: Golden.directory + "/procfs-6.18/net/netstat", encoding: .utf8)
         let lines = netstat.split(separator: "\n").filter { $0.hasPrefix("MPTcpExt:") }

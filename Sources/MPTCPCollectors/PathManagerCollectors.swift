@@ -1,0 +1,67 @@
+import Logging
+import MPTCPCore
+import MPTCPKernel
+import Synchronization
+
+/// Collector `path_manager`: endpoints and limits through generic netlink.
+public final class PathManagerCollector: Collector {
+    public let name = "path_manager"
+    private let client = Mutex<PathManagerClient?>(nil)
+
+    public init() {}
+
+    public func collect() throws -> [MetricFamily] {
+        try client.withLock { client in
+            do {
+                let pm = try client ?? PathManagerClient()
+                client = pm
+                let endpoints = try pm.endpoints().endpoints
+                let limits = try pm.limits().limits
+                let interfaces = InterfaceTable.read()
+                return PathManagerFamilies.configuration(endpoints: endpoints, limits: limits) { index in
+                    interfaces.namesByIndex[UInt32(bitPattern: index)]
+                }
+            } catch {
+                client = nil       // reopen (and resolve the family again) next time
+                throw CollectorError("\(error)")
+            }
+        }
+    }
+}
+
+/// Collector `sysctl`: `<procfs>/sys/net/mptcp/*`.
+public struct SysctlCollector: Collector {
+    public let name = "sysctl"
+    public let procfs: String
+
+    public init(procfs: String) { self.procfs = procfs }
+
+    public func collect() throws -> [MetricFamily] {
+        do {
+            return PathManagerFamilies.sysctls(try SysctlReader.mptcp(procfs: procfs))
+        } catch {
+            throw CollectorError("\(error)")
+        }
+    }
+}
+
+/// Collector `pm_events`: counts of path-manager events. Never fails: when
+/// events cannot be received it says so in `mptcp_pm_events_available`.
+public struct PathManagerEventsCollector: Collector {
+    public let name = "pm_events"
+    public let listener: PathManagerEventListener?
+    public let disabledReason: String?
+
+    public init(listener: PathManagerEventListener?, disabledReason: String? = nil) {
+        self.listener = listener
+        self.disabledReason = disabledReason
+    }
+
+    public func collect() throws -> [MetricFamily] {
+        guard let listener else { return PathManagerFamilies.events(nil, unavailableReason: disabledReason ?? "disabled") }
+        switch listener.state {
+        case .listening: return PathManagerFamilies.events(listener.snapshot, unavailableReason: nil)
+        case let .unavailable(reason): return PathManagerFamilies.events(nil, unavailableReason: reason)
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import MPTCPCore
+import MPTCPKernel
+import Synchronization
+
+/// `mptcp-exporter path-manager`: endpoints, limits, sysctls, and optionally
+/// the path-manager events as they happen (like `ip mptcp monitor`).
+public struct PathManagerCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "path-manager",
+        abstract: "Show the MPTCP path-manager configuration (endpoints, limits, sysctls) and optionally watch its events.")
+
+    @Option(name: .customLong("path.procfs"), help: "procfs mount point (read: sys/net/mptcp).")
+    var procfs: String = "/proc"
+
+    @Option(help: ArgumentHelp("Also print path-manager events for this many seconds (needs CAP_NET_ADMIN).", valueName: "seconds"))
+    var events: Double = 0
+
+    @Option(help: ArgumentHelp("Also write the raw netlink datagrams (endpoints, limits, events) into this directory.", valueName: "directory"))
+    var saveRaw: String?
+
+    public init() {}
+
+    public func run() throws {
+        let client = try PathManagerClient()
+        let (endpoints, endpointsRaw) = try client.endpoints(keepRaw: saveRaw != nil)
+        let (limits, limitsRaw) = try client.limits(keepRaw: saveRaw != nil)
+        let interfaces = InterfaceTable.read()
+        print("endpoints: \(endpoints.count)")
+        for endpoint in endpoints {
+            var line = "  id \(endpoint.id) \(endpoint.address.map { "\($0)" } ?? "-")"
+            if endpoint.port != 0 { line += " port \(endpoint.port)" }
+            line += " " + endpoint.flagNames.joined(separator: " ")
+            if endpoint.interfaceIndex != 0 {
+                line += " dev \(interfaces.namesByIndex[UInt32(bitPattern: endpoint.interfaceIndex)] ?? String(endpoint.interfaceIndex))"
+            }
+            print(line)
+        }
+        print("limits: subflows \(limits.subflows.map(String.init) ?? "?") add_addr_accepted \(limits.addAddrAccepted.map(String.init) ?? "?")")
+        if let sysctls = try? SysctlReader.mptcp(procfs: procfs) {
+            for (name, value) in sysctls.numbers.sorted(by: { $0.key < $1.key }) { print("net.mptcp.\(name) = \(value)") }
+            for (name, value) in sysctls.words.sorted(by: { $0.key < $1.key }) { print("net.mptcp.\(name) = \(value)") }
+        }
+        var eventsRaw: [[UInt8]] = []
+        if events > 0 {
+            let collected = Mutex<[[UInt8]]>([])
+            let listener = PathManagerEventListener(onDatagram: { datagram, decoded in
+                collected.withLock { $0.append(datagram) }
+                for event in decoded { print(event.summary) }
+                fflush(nil)
+            })
+            if case let .unavailable(reason) = listener.state { throw ValidationError("events unavailable: \(reason)") }
+            print("events (\(events) s):")
+            fflush(nil)
+            usleep(useconds_t(min(events, 3600) * 1_000_000))
+            listener.stop()
+            eventsRaw = collected.withLock { $0 }
+        }
+        if let directory = saveRaw {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (name, datagrams) in [("get-family", client.familyReply), ("get-addr", endpointsRaw), ("get-limits", limitsRaw), ("events", eventsRaw)] {
+                try RawDatagrams.encode(datagrams).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name + ".bin"))
+            }
+        }
+    }
+}
+
+/// The fixture format: each datagram as a little-endian u32 length and its bytes.
+enum RawDatagrams {
+    static func encode(_ datagrams: [[UInt8]]) -> Data {
+        var file: [UInt8] = []
+        for datagram in datagrams {
+            let length = UInt32(datagram.count)
+            file += [UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24)]
+            file += datagram
+        }
+        return Data(file)
+    }
+}

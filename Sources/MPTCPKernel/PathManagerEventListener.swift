@@ -1,0 +1,131 @@
+import MPTCPCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Listens to the `mptcp_pm_events` multicast group on a dedicated thread
+/// and records every event into a shared ``PathManagerEventLog``.
+///
+/// Subscribing needs CAP_NET_ADMIN. Under the userspace path manager any
+/// subscriber makes the kernel accept extra subflows as if a path-manager
+/// daemon ran, which is why whether to listen is the caller's decision.
+public final class PathManagerEventListener: Sendable {
+    public enum State: Sendable, Equatable {
+        case listening
+        case unavailable(String)
+    }
+
+    private let log: Mutex<PathManagerEventLog>
+    private let stateBox: Mutex<State>
+    private let stopFlag = Atomic<Bool>(false)
+
+    /// Subscribes and starts the thread; on failure the listener exists, says
+    /// why in ``state``, and records nothing.
+    /// - Parameter onDatagram: called on the listener thread with each raw
+    ///   datagram and the events decoded from it (for `path-manager --events`).
+    public init(capacity: Int = 256, clock: @escaping @Sendable () -> Double = PathManagerEventListener.now,
+                onDatagram: (@Sendable ([UInt8], [PathManagerEvent]) -> Void)? = nil) {
+        log = Mutex(PathManagerEventLog(capacity: capacity))
+        let socket: NetlinkSocket
+        let family: GenericNetlinkFamily
+        do {
+            socket = try NetlinkSocket(protocol: NetlinkSocket.generic)
+            family = try PathManagerClient.resolve(socket: socket, name: MPTCPPathManagerFamily.name)
+        } catch {
+            stateBox = Mutex(.unavailable("\(error)"))
+            return
+        }
+        guard let group = family.groups[MPTCPPathManagerFamily.eventsGroup] else {
+            stateBox = Mutex(.unavailable("the mptcp_pm family has no \(MPTCPPathManagerFamily.eventsGroup) group"))
+            return
+        }
+        do {
+            try socket.subscribe(group: group)
+            try socket.setReceiveTimeout(seconds: 1)
+        } catch {
+            let hint = error.code == EPERM ? " (subscribing to path-manager events needs CAP_NET_ADMIN)" : ""
+            stateBox = Mutex(.unavailable("\(error)\(hint)"))
+            return
+        }
+        stateBox = Mutex(.listening)
+        let familyID = family.id
+        let box = UncheckedSendableBox(socket)
+        KernelThread.start(name: "mptcp-pm-events") { [self] in
+            self.run(socket: box.value, familyID: familyID, clock: clock, onDatagram: onDatagram)
+        }
+    }
+
+    public var state: State { stateBox.withLock { $0 } }
+
+    /// A copy of what has been recorded.
+    public var snapshot: PathManagerEventLog { log.withLock { $0 } }
+
+    /// Asks the thread to stop (within a second).
+    public func stop() { stopFlag.store(true, ordering: .relaxed) }
+
+    private func run(socket: NetlinkSocket, familyID: UInt16, clock: @Sendable () -> Double,
+                     onDatagram: (@Sendable ([UInt8], [PathManagerEvent]) -> Void)?) {
+        while !stopFlag.load(ordering: .relaxed) {
+            do {
+                let datagram = try socket.receive()
+                let time = clock()
+                var events: [PathManagerEvent] = []
+                _ = NetlinkMessages.scan(ByteView(datagram)) { message in
+                    guard message.type == familyID, var event = PathManagerEvent(message) else { return }
+                    event.receivedAt = time
+                    events.append(event)
+                }
+                log.withLock { log in for event in events { log.record(event) } }
+                onDatagram?(datagram, events)
+            } catch {
+                switch error.code {
+                case EAGAIN, EWOULDBLOCK:
+                    continue                                         // receive timeout: check the stop flag
+                case ENOBUFS:
+                    log.withLock { $0.lost &+= 1 }                   // the kernel dropped events
+                default:
+                    stateBox.withLock { $0 = .unavailable("\(error)") }
+                    return
+                }
+            }
+        }
+    }
+
+    public static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}
+
+/// Moves a non-Sendable value to the thread that will own it from then on.
+struct UncheckedSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// A detached POSIX thread (`pthread_create(3)`), for blocking kernel reads
+/// that must not occupy Swift's cooperative thread pool.
+enum KernelThread {
+    final class Context {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    static func start(name _: String, _ body: @escaping @Sendable () -> Void) {
+        let context = Unmanaged.passRetained(Context(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            let context = Unmanaged<KernelThread.Context>.fromOpaque(raw).takeRetainedValue()
+            context.body()
+            return nil
+        }, context)
+        if result == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<KernelThread.Context>.fromOpaque(context).release()
+        }
+    }
+}
