@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Tests only: parsing the Kubernetes and rule YAML files.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -99,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MPTCPEndToEndTests",
-            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen"],
+            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
     ],

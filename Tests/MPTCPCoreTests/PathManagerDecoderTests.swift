@@ -144,8 +144,9 @@ struct PathManagerDecoderTests {
         #expect(families.first { $0.name == "mptcp_endpoints_by_flag" }?.samples.first { $0.labels[0].value == "signal" }?.value == .unsigned(2))
         #expect(families.first { $0.name == "mptcp_limit_add_addr_accepted" }?.samples.first?.value == .unsigned(0))
         let unavailable = PathManagerFamilies.events(nil, unavailableReason: "EPERM")
-        #expect(unavailable.map(\.name) == ["mptcp_pm_events_available"])
+        #expect(unavailable.map(\.name) == ["mptcp_pm_events_available", "mptcp_pm_events_total", "mptcp_pm_subflows_closed_total", "mptcp_pm_events_lost_total"])
         #expect(unavailable[0].samples[0].value == .unsigned(0))
+        #expect(unavailable.dropFirst().allSatisfy { $0.samples.isEmpty }, "declared, without samples")
     }
 
     @Test("sysctls: numbers become gauges, words labels; pm_type stands in for path_manager on older kernels")

@@ -11,6 +11,11 @@ enum Golden {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden").path
     }
 
+    /// A golden file's text.
+    static func text(_ file: String) throws -> String {
+        try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+    }
+
     /// Replaces what changes from scrape to scrape (durations) by a placeholder.
     static func normalise(_ exposition: String) -> String {
         exposition.split(separator: "\n", omittingEmptySubsequences: false).map { line in

@@ -11,11 +11,7 @@ public final class PrometheusServer: @unchecked Sendable {
     /// - Parameters:
     ///   - targets: `host:port` of the exporters to scrape.
     ///   - port: Prometheus' own port; inside a fresh namespace any port is free.
-    public init(namespace: String?, targets: [String], port: Int = 9090, scrapeInterval: String = "1s") throws {
-        self.namespace = namespace
-        self.port = port
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("prometheus-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+    public convenience init(namespace: String?, targets: [String], port: Int = 9090, scrapeInterval: String = "1s") throws {
         let config = """
             global:
               scrape_interval: \(scrapeInterval)
@@ -25,6 +21,17 @@ public final class PrometheusServer: @unchecked Sendable {
                 static_configs:
                   - targets: [\(targets.map { "\"\($0)\"" }.joined(separator: ", "))]
             """
+        try self.init(namespace: namespace, configuration: config, port: port)
+    }
+
+    /// Starts Prometheus with a whole configuration file's text; `files` are
+    /// written beside it first (rule files the configuration names).
+    public init(namespace: String?, configuration config: String, files: [String: String] = [:], port: Int = 9090) throws {
+        self.namespace = namespace
+        self.port = port
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("prometheus-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8) }
         try config.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
         var command = ["prometheus", "--config.file=\(directory)/prometheus.yml",
                        "--storage.tsdb.path=\(directory)/data", "--web.listen-address=127.0.0.1:\(port)"]
@@ -58,6 +65,9 @@ public final class PrometheusServer: @unchecked Sendable {
         }
         return health
     }
+
+    /// The directory holding the configuration (for rule file paths).
+    public var configurationDirectory: String { directory }
 
     /// The value of an instant query returning one sample, as text.
     public func queryValue(_ expression: String) throws -> String? {

@@ -74,21 +74,23 @@ public enum PathManagerFamilies {
         var families = [MetricFamily(name: "mptcp_pm_events_available",
             help: "1 when the exporter receives path-manager events (mptcp_pm_events; needs CAP_NET_ADMIN, and is off by default under the userspace path manager); 0 otherwise, see the log.",
             type: .gauge, value: .unsigned(log != nil && unavailableReason == nil ? 1 : 0))]
-        guard let log, unavailableReason == nil else { return families }
         var byType = MetricFamily(name: "mptcp_pm_events_total",
             help: "Path-manager events received since the exporter started, by type (created, established, closed, announced, removed, sub_established, sub_closed, sub_priority, listener_created, listener_closed, unknown).",
             type: .counter)
-        for (type, count) in log.countsByKind { byType.samples.append(Sample(labels: [("type", type)], value: .unsigned(count))) }
+        // Without events the families are still declared (HELP and TYPE, no
+        // samples), so dashboards and rules find the names on every host.
+        let available = unavailableReason == nil ? log : nil
+        for (type, count) in available?.countsByKind ?? [:] { byType.samples.append(Sample(labels: [("type", type)], value: .unsigned(count))) }
         var closed = MetricFamily(name: "mptcp_pm_subflows_closed_total",
             help: "Subflows closed (sub_closed events) by socket error (errno name, none) and MP_RST reason received (RFC 8684 name, none).",
             type: .counter)
-        for (key, count) in log.closedSubflows {
+        for (key, count) in available?.closedSubflows ?? [:] {
             closed.samples.append(Sample(labels: [("error", key.error), ("reset_reason", key.resetReason)], value: .unsigned(count)))
         }
         families += [byType, closed,
                      MetricFamily(name: "mptcp_pm_events_lost_total",
                                   help: "Times the kernel dropped path-manager events because the exporter's socket buffer was full (ENOBUFS).",
-                                  type: .counter, value: .unsigned(log.lost))]
+                                  type: .counter, samples: available.map { [Sample(value: .unsigned($0.lost))] } ?? [])]
         return families
     }
 
