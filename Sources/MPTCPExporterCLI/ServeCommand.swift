@@ -131,7 +131,7 @@ extension ServeCommand {
 }
 
 /// `--collector.pm-events` values.
-enum EventsMode: String, ExpressibleByArgument, CaseIterable {
+enum EventsMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, on, off
 }
 

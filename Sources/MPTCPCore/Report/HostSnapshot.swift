@@ -1,0 +1,113 @@
+/// Everything a report reads, from the live kernel or from a snapshot archive:
+/// two samples of the counters over an interval, the connections, the
+/// path-manager configuration and the events seen in between. Raw kernel
+/// bytes are kept so that an archive reproduces the same report elsewhere.
+public struct HostSnapshot: Sendable {
+    public struct Sample: Sendable {
+        /// Seconds since 1970.
+        public var time: Double
+        /// `/proc/net/netstat` and `/proc/net/snmp` as read.
+        public var netstat: [UInt8]
+        public var snmp: [UInt8]
+        public init(time: Double, netstat: [UInt8], snmp: [UInt8]) {
+            self.time = time
+            self.netstat = netstat
+            self.snmp = snmp
+        }
+        public var table: NetstatTable { NetstatParser.parse(netstat).merging(NetstatParser.parse(snmp)) }
+    }
+
+    public var hostname: String
+    public var kernel: String
+    public var first: Sample
+    public var second: Sample
+    /// sock_diag datagrams of the second sample: file name → datagrams.
+    public var sockDiag: [String: [[UInt8]]]
+    public var interfaces: InterfaceTable
+    /// GET_ADDR and GET_LIMITS datagrams; nil when the path manager could not be read.
+    public var endpointsRaw: [[UInt8]]?
+    public var limitsRaw: [[UInt8]]?
+    /// `<procfs>/sys/net/mptcp/*` as read: name → text.
+    public var sysctlFiles: [String: String]
+    /// Event datagrams received during the interval; nil when events were unavailable.
+    public var eventsRaw: [[UInt8]]?
+    public var eventsUnavailableReason: String?
+    /// Route lookups from each subflow endpoint (see ``RouteCheck``).
+    public var routeChecks: [RouteCheck]
+    /// Problems met while collecting (kept in the report, not fatal).
+    public var collectionErrors: [String]
+
+    public init(hostname: String, kernel: String, first: Sample, second: Sample, sockDiag: [String: [[UInt8]]],
+                interfaces: InterfaceTable, endpointsRaw: [[UInt8]]?, limitsRaw: [[UInt8]]?, sysctlFiles: [String: String],
+                eventsRaw: [[UInt8]]?, eventsUnavailableReason: String?, routeChecks: [RouteCheck], collectionErrors: [String]) {
+        self.hostname = hostname
+        self.kernel = kernel
+        self.first = first
+        self.second = second
+        self.sockDiag = sockDiag
+        self.interfaces = interfaces
+        self.endpointsRaw = endpointsRaw
+        self.limitsRaw = limitsRaw
+        self.sysctlFiles = sysctlFiles
+        self.eventsRaw = eventsRaw
+        self.eventsUnavailableReason = eventsUnavailableReason
+        self.routeChecks = routeChecks
+        self.collectionErrors = collectionErrors
+    }
+
+    // MARK: Decoded views (the same decoders as the exporter)
+
+    public var connections: ConnectionSnapshot {
+        var joiner = ConnectionJoiner(interfaces: interfaces)
+        for name in ["mptcp-inet", "mptcp-inet6"] {
+            var result = SockDiagDecoder.Result()
+            for datagram in sockDiag[name] ?? [] { SockDiagDecoder.decode(ByteView(datagram), infoKind: .mptcp, into: &result) { joiner.addMPTCP($0) } }
+        }
+        for name in ["tcp-inet", "tcp-inet6"] {
+            var result = SockDiagDecoder.Result()
+            for datagram in sockDiag[name] ?? [] { SockDiagDecoder.decode(ByteView(datagram), infoKind: .tcp, into: &result) { joiner.addTCP($0) } }
+        }
+        return joiner.finish()
+    }
+
+    public var endpoints: [Endpoint]? {
+        endpointsRaw.map { raw in raw.flatMap { NetlinkMessages.split(ByteView($0)).messages.compactMap(Endpoint.init) } }
+    }
+
+    public var limits: PathManagerLimits? {
+        limitsRaw.flatMap { raw in raw.flatMap { NetlinkMessages.split(ByteView($0)).messages.compactMap(PathManagerLimits.init) }.first }
+    }
+
+    public var sysctls: MPTCPSysctls {
+        var sysctls = MPTCPSysctls()
+        for (name, text) in sysctlFiles { sysctls.add(name: name, text: text) }
+        return sysctls
+    }
+
+    /// Events in arrival order (the receive time is not kept in the raw bytes).
+    public var events: [PathManagerEvent]? {
+        eventsRaw.map { raw in raw.flatMap { NetlinkMessages.split(ByteView($0)).messages.compactMap(PathManagerEvent.init) } }
+    }
+
+    public var interval: Double { max(0, second.time - first.time) }
+}
+
+/// Whether the kernel has a route from an endpoint's address towards a
+/// destination (`ip route get DEST from SOURCE`; a lookup only, nothing is sent).
+public struct RouteCheck: Sendable, Equatable, Codable {
+    public var endpointID: UInt8
+    public var source: String
+    public var destination: String
+    /// The output interface, nil when there is no route.
+    public var interface: String?
+    /// errno name of a failed lookup (ENETUNREACH, …).
+    public var error: String?
+
+    public init(endpointID: UInt8, source: String, destination: String, interface: String?, error: String?) {
+        self.endpointID = endpointID
+        self.source = source
+        self.destination = destination
+        self.interface = interface
+        self.error = error
+    }
+}

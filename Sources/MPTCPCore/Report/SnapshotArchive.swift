@@ -1,0 +1,165 @@
+/// The support snapshot: one tar archive with everything a report needs, in
+/// the kernel's own bytes, so `report --from` reproduces the report offline.
+///
+/// Contents: `meta` (key=value lines), `sample-1/netstat`, `sample-1/snmp`,
+/// `sample-2/…`, `sockdiag/{mptcp,tcp}-{inet,inet6}.bin`, `genl/get-addr.bin`,
+/// `genl/get-limits.bin`, `genl/events.bin` (datagram files: a little-endian
+/// u32 length, then the datagram, repeated), `sysctl/<name>`, `interfaces`
+/// and `routes` (lines of `|`-separated fields), `errors` (one per line).
+public enum SnapshotArchive {
+    public static let format = "mptcp-exporter-snapshot/v1"
+
+    public enum DecodeError: Error, CustomStringConvertible {
+        case tar(Tar.ReadError)
+        case missing(String)
+        case notASnapshot
+        public var description: String {
+            switch self {
+            case let .tar(error): return "\(error)"
+            case let .missing(name): return "snapshot archive has no \(name)"
+            case .notASnapshot: return "not an mptcp-exporter snapshot (no meta with format=\(format))"
+            }
+        }
+    }
+
+    public static func encode(_ snapshot: HostSnapshot) -> [UInt8] {
+        var entries: [Tar.Entry] = []
+        func add(_ name: String, _ text: String) { entries.append(.init(name: name, contents: Array(text.utf8))) }
+        var meta = ["format=\(format)", "hostname=\(snapshot.hostname)", "kernel=\(snapshot.kernel)",
+                    "time-1=\(snapshot.first.time)", "time-2=\(snapshot.second.time)"]
+        if let reason = snapshot.eventsUnavailableReason { meta.append("events-unavailable=\(reason.split(separator: "\n").joined(separator: " "))") }
+        add("meta", meta.joined(separator: "\n") + "\n")
+        entries.append(.init(name: "sample-1/netstat", contents: snapshot.first.netstat))
+        entries.append(.init(name: "sample-1/snmp", contents: snapshot.first.snmp))
+        entries.append(.init(name: "sample-2/netstat", contents: snapshot.second.netstat))
+        entries.append(.init(name: "sample-2/snmp", contents: snapshot.second.snmp))
+        for (name, datagrams) in snapshot.sockDiag.sorted(by: { $0.key < $1.key }) {
+            entries.append(.init(name: "sockdiag/\(name).bin", contents: encodeDatagrams(datagrams)))
+        }
+        if let raw = snapshot.endpointsRaw { entries.append(.init(name: "genl/get-addr.bin", contents: encodeDatagrams(raw))) }
+        if let raw = snapshot.limitsRaw { entries.append(.init(name: "genl/get-limits.bin", contents: encodeDatagrams(raw))) }
+        if let raw = snapshot.eventsRaw { entries.append(.init(name: "genl/events.bin", contents: encodeDatagrams(raw))) }
+        for (name, text) in snapshot.sysctlFiles.sorted(by: { $0.key < $1.key }) { add("sysctl/\(name)", text) }
+        add("interfaces", snapshot.interfaces.entries.map { "\($0.name)|\($0.index)|\($0.address)|\($0.prefixLength)" }.joined(separator: "\n")
+            + "\n" + snapshot.interfaces.namesByIndex.sorted { $0.key < $1.key }.map { "\($0.value)|\($0.key)||" }.joined(separator: "\n"))
+        add("routes", snapshot.routeChecks.map { "\($0.endpointID)|\($0.source)|\($0.destination)|\($0.interface ?? "")|\($0.error ?? "")" }.joined(separator: "\n"))
+        add("errors", snapshot.collectionErrors.joined(separator: "\n"))
+        return Tar.write(entries)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> HostSnapshot {
+        let entries: [Tar.Entry]
+        do { entries = try Tar.read(bytes) } catch { throw .tar(error) }
+        var files: [String: [UInt8]] = [:]
+        for entry in entries { files[entry.name] = entry.contents }
+        func text(_ name: String) -> String? { files[name].map { String(decoding: $0, as: UTF8.self) } }
+        func lines(_ name: String) -> [[String]] {
+            (text(name) ?? "").split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+        }
+        var meta: [String: String] = [:]
+        for line in (text("meta") ?? "").split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            meta[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        guard meta["format"] == format else { throw .notASnapshot }
+        func required(_ name: String) throws(DecodeError) -> [UInt8] {
+            guard let contents = files[name] else { throw .missing(name) }
+            return contents
+        }
+        var sockDiag: [String: [[UInt8]]] = [:]
+        for (name, contents) in files where name.hasPrefix("sockdiag/") && name.hasSuffix(".bin") {
+            sockDiag[String(name.dropFirst("sockdiag/".count).dropLast(".bin".count))] = decodeDatagrams(contents)
+        }
+        var sysctls: [String: String] = [:]
+        for (name, contents) in files where name.hasPrefix("sysctl/") {
+            sysctls[String(name.dropFirst("sysctl/".count))] = String(decoding: contents, as: UTF8.self)
+        }
+        var interfaceEntries: [InterfaceTable.Entry] = []
+        var names: [UInt32: String] = [:]
+        for fields in lines("interfaces") where fields.count == 4 {
+            guard let index = UInt32(fields[1]) else { continue }
+            if fields[2].isEmpty { names[index] = fields[0]; continue }
+            if let address = IPAddress(parsing: fields[2]), let prefix = Int(fields[3]) {
+                interfaceEntries.append(.init(name: fields[0], index: index, address: address, prefixLength: prefix))
+            }
+        }
+        let routes = lines("routes").compactMap { fields -> RouteCheck? in
+            guard fields.count == 5, let id = UInt8(fields[0]) else { return nil }
+            return RouteCheck(endpointID: id, source: fields[1], destination: fields[2],
+                              interface: fields[3].isEmpty ? nil : fields[3], error: fields[4].isEmpty ? nil : fields[4])
+        }
+        return HostSnapshot(
+            hostname: meta["hostname"] ?? "", kernel: meta["kernel"] ?? "",
+            first: .init(time: Double(meta["time-1"] ?? "") ?? 0, netstat: try required("sample-1/netstat"), snmp: files["sample-1/snmp"] ?? []),
+            second: .init(time: Double(meta["time-2"] ?? "") ?? 0, netstat: try required("sample-2/netstat"), snmp: files["sample-2/snmp"] ?? []),
+            sockDiag: sockDiag, interfaces: InterfaceTable(entries: interfaceEntries, namesByIndex: names),
+            endpointsRaw: files["genl/get-addr.bin"].map(decodeDatagrams), limitsRaw: files["genl/get-limits.bin"].map(decodeDatagrams),
+            sysctlFiles: sysctls, eventsRaw: files["genl/events.bin"].map(decodeDatagrams),
+            eventsUnavailableReason: meta["events-unavailable"], routeChecks: routes,
+            collectionErrors: (text("errors") ?? "").split(separator: "\n").map(String.init))
+    }
+
+    public static func encodeDatagrams(_ datagrams: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        for datagram in datagrams {
+            out.appendLittle(UInt32(datagram.count))
+            out += datagram
+        }
+        return out
+    }
+
+    public static func decodeDatagrams(_ bytes: [UInt8]) -> [[UInt8]] {
+        var datagrams: [[UInt8]] = []
+        let view = ByteView(bytes)
+        var offset = 0
+        while let length = view.u32(offset), let datagram = view.slice(offset + 4, Int(length)) {
+            datagrams.append(datagram.bytes)
+            offset += 4 + Int(length)
+        }
+        return datagrams
+    }
+}
+
+extension IPAddress {
+    /// Parses the text ``description`` produces (dotted IPv4, or IPv6 with `::`).
+    public init?(parsing text: String) {
+        if !text.contains(":") {
+            let parts = text.split(separator: ".").compactMap { UInt8($0) }
+            guard parts.count == 4 else { return nil }
+            self.init(family: IPAddress.inet, bytes: parts)
+            return
+        }
+        var body = Substring(text)
+        var embedded: [UInt8] = []
+        if let lastColon = body.lastIndex(of: ":"), body[body.index(after: lastColon)...].contains(".") {
+            embedded = body[body.index(after: lastColon)...].split(separator: ".").compactMap { UInt8($0) }
+            guard embedded.count == 4 else { return nil }
+            body = body[...lastColon] + "0:0"
+        }
+        let halves = body.components(separatedBy: "::")
+        guard halves.count <= 2 else { return nil }
+        func groups(_ part: Substring) -> [UInt16]? {
+            part.isEmpty ? [] : part.split(separator: ":").map { UInt16($0, radix: 16) }.allSatisfy { $0 != nil }
+                ? part.split(separator: ":").compactMap { UInt16($0, radix: 16) } : nil
+        }
+        guard let head = groups(halves[0]), let tail = halves.count == 2 ? groups(halves[1]) : [] else { return nil }
+        let missing = 8 - head.count - tail.count
+        guard missing >= 0, halves.count == 2 || missing == 0 else { return nil }
+        var all = head + [UInt16](repeating: 0, count: missing) + tail
+        if embedded.count == 4 { all[6] = UInt16(embedded[0]) << 8 | UInt16(embedded[1]); all[7] = UInt16(embedded[2]) << 8 | UInt16(embedded[3]) }
+        self.init(family: IPAddress.inet6, bytes: all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] })
+    }
+}
+
+private extension Substring {
+    func components(separatedBy separator: String) -> [Substring] {
+        var parts: [Substring] = []
+        var rest = self
+        while let range = rest.firstRange(of: separator) {
+            parts.append(rest[..<range.lowerBound])
+            rest = rest[range.upperBound...]
+        }
+        parts.append(rest)
+        return parts
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import MPTCPCore
+import MPTCPKernel
+
+/// `mptcp-exporter report`: samples the kernel twice and explains what it sees.
+public struct ReportCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Diagnose MPTCP on this host: sample the kernel twice over an interval and explain what the numbers mean.",
+        discussion: """
+        Writes the system, the path-manager configuration, the connections, every Case diagram with its values \
+        and their change over the interval, the path-manager events seen meanwhile, and findings with their \
+        evidence. --from reads a snapshot archive (mptcp-exporter snapshot) instead of the kernel.
+        """)
+
+    @Option(help: "Seconds between the two samples.")
+    var interval: Double = 5
+
+    @Option(help: "text, markdown, json or html.")
+    var format: ReportFormat = .text
+
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Option(help: ArgumentHelp("Build the report from this snapshot archive instead of the kernel.", valueName: "archive"))
+    var from: String?
+
+    @Option(help: "Watch path-manager events during the interval: auto (not under the userspace path manager), on, off.")
+    var events: EventsMode = .auto
+
+    @Option(name: .customLong("path.procfs"), help: "procfs mount point.")
+    var procfs: String = "/proc"
+
+    public init() {}
+
+    public func validate() throws {
+        guard interval >= 0, interval <= 3600 else { throw ValidationError("--interval must be between 0 and 3600 seconds") }
+    }
+
+    public func run() throws {
+        let snapshot: HostSnapshot
+        if let from {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: from)))
+            snapshot = try SnapshotArchive.decode(bytes)
+        } else {
+            snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
+        }
+        let text = try ReportOutput.render(ReportBuilder.build(snapshot), format: format)
+        try ReportOutput.write(text, to: output)
+    }
+}
+
+/// `mptcp-exporter snapshot`: everything the report needs, in one archive.
+public struct SnapshotCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Write a support archive (tar) with the raw kernel data a report needs; read it back with report --from.",
+        discussion: "The archive holds /proc/net/netstat and snmp of both samples, the raw sock_diag and generic-netlink datagrams, endpoints, limits, sysctls, events, route lookups and the kernel version.")
+
+    @Option(help: "Seconds between the two samples.")
+    var interval: Double = 5
+
+    @Option(name: .shortAndLong, help: "Archive to write (default: mptcp-snapshot-HOST-TIME.tar in the current directory).")
+    var output: String?
+
+    @Option(help: "Watch path-manager events during the interval: auto, on, off.")
+    var events: EventsMode = .auto
+
+    @Option(name: .customLong("path.procfs"), help: "procfs mount point.")
+    var procfs: String = "/proc"
+
+    public init() {}
+
+    public func run() throws {
+        let snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
+        let path = output ?? "mptcp-snapshot-\(snapshot.hostname)-\(Int(snapshot.second.time)).tar"
+        try Data(SnapshotArchive.encode(snapshot)).write(to: URL(fileURLWithPath: path))
+        FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
+    }
+}
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json, html
+}
+
+enum ReportOutput {
+    static func render(_ report: Report, format: ReportFormat) throws -> String {
+        switch format {
+        case .text: return ReportRenderer.render(report, style: .text)
+        case .markdown: return ReportRenderer.render(report, style: .markdown)
+        case .html: return ReportHTML.render(report)
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        }
+    }
+
+    static func write(_ text: String, to path: String?) throws {
+        if let path {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
+
+extension EventsMode {
+    func policy(procfs: String) -> SnapshotCollector.EventsPolicy {
+        switch self {
+        case .off: return .skip("not watched (--events off)")
+        case .on: return .listen
+        case .auto:
+            if (try? SysctlReader.mptcp(procfs: procfs))?.pathManager == "userspace" {
+                return .skip("not watched: the userspace path manager treats any listener as a path-manager daemon (--events on to watch anyway)")
+            }
+            return .listen
+        }
+    }
+}

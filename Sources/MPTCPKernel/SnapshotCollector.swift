@@ -1,0 +1,135 @@
+import MPTCPCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Collects a ``HostSnapshot`` from the running kernel: counters twice,
+/// `interval` seconds apart, path-manager events in between (when the caller
+/// allows), then connections, endpoints, limits, sysctls and route lookups.
+public enum SnapshotCollector {
+    public enum EventsPolicy: Sendable { case listen, skip(String) }
+
+    public static func collect(procfs: String, interval: Double, events: EventsPolicy) -> HostSnapshot {
+        var errors: [String] = []
+        func sample() -> HostSnapshot.Sample {
+            let time = PathManagerEventListener.now()
+            var netstat: [UInt8] = [], snmp: [UInt8] = []
+            do { netstat = try ProcFile.read(procfs + "/net/netstat") } catch { errors.append("\(error)") }
+            do { snmp = try ProcFile.read(procfs + "/net/snmp") } catch { errors.append("\(error)") }
+            return HostSnapshot.Sample(time: time, netstat: netstat, snmp: snmp)
+        }
+
+        var listener: PathManagerEventListener?
+        var unavailable: String?
+        let raw = Mutex<[[UInt8]]>([])
+        switch events {
+        case .listen:
+            let started = PathManagerEventListener(onDatagram: { datagram, _ in raw.withLock { $0.append(datagram) } })
+            if case let .unavailable(reason) = started.state { unavailable = reason } else { listener = started }
+        case let .skip(reason):
+            unavailable = reason
+        }
+        let first = sample()
+        var remaining = max(0, interval)
+        while remaining > 0 {
+            let step = min(remaining, 0.2)
+            usleep(useconds_t(step * 1_000_000))
+            remaining -= step
+        }
+        let second = sample()
+        listener?.stop()
+
+        var sockDiag: [String: [[UInt8]]] = [:]
+        do {
+            let result = try ConnectionReader().read(keepRaw: true)
+            for dump in (result.raw?.mptcp ?? []) + (result.raw?.tcp ?? []) {
+                let name = (dump.protocolNumber == SockDiagRequest.protocolMPTCP ? "mptcp" : "tcp") + (dump.family == IPAddress.inet ? "-inet" : "-inet6")
+                sockDiag[name] = dump.datagrams
+            }
+        } catch {
+            errors.append("connections: \(error)")
+        }
+        var endpointsRaw: [[UInt8]]?, limitsRaw: [[UInt8]]?
+        var endpoints: [Endpoint] = []
+        do {
+            let client = try PathManagerClient()
+            let answer = try client.endpoints(keepRaw: true)
+            endpoints = answer.endpoints
+            endpointsRaw = answer.raw
+            limitsRaw = try client.limits(keepRaw: true).raw
+        } catch {
+            errors.append("path manager: \(error)")
+        }
+        var sysctls: [String: String] = [:]
+        if let names = try? Directory.list(procfs + "/sys/net/mptcp") {
+            for name in names { if let text = try? ProcFile.readText(procfs + "/sys/net/mptcp/" + name) { sysctls[name] = text } }
+        } else {
+            errors.append("sysctl: \(procfs)/sys/net/mptcp unreadable")
+        }
+        let interfaces = InterfaceTable.read()
+        let connections = ConnectionReaderRemotes.remotes(sockDiag, interfaces: interfaces)
+        let routes = RouteLookup.check(endpoints: endpoints, remotes: connections, interfaces: interfaces)
+
+        var host = utsname()
+        uname(&host)
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return HostSnapshot(
+            hostname: field(host.nodename), kernel: field(host.release), first: first, second: second,
+            sockDiag: sockDiag, interfaces: interfaces, endpointsRaw: endpointsRaw, limitsRaw: limitsRaw,
+            sysctlFiles: sysctls, eventsRaw: listener == nil ? nil : raw.withLock { $0 },
+            eventsUnavailableReason: unavailable, routeChecks: routes, collectionErrors: errors)
+    }
+}
+
+/// The remote addresses of the current connections, for route checks.
+enum ConnectionReaderRemotes {
+    static func remotes(_ sockDiag: [String: [[UInt8]]], interfaces: InterfaceTable) -> [IPAddress] {
+        var joiner = ConnectionJoiner(interfaces: interfaces)
+        for name in ["mptcp-inet", "mptcp-inet6"] {
+            var result = SockDiagDecoder.Result()
+            for datagram in sockDiag[name] ?? [] { SockDiagDecoder.decode(ByteView(datagram), infoKind: .mptcp, into: &result) { joiner.addMPTCP($0) } }
+        }
+        var seen = Set<IPAddress>()
+        return joiner.finish().connections.map(\.remote).filter { seen.insert($0).inserted }
+    }
+}
+
+/// Route lookups through rtnetlink (`RTM_GETROUTE`): a question to the
+/// routing tables, nothing is sent on the network.
+public enum RouteLookup {
+    /// For each endpoint with the subflow flag: a lookup towards up to 8
+    /// remote addresses of current connections of its family, and towards a
+    /// documentation address (192.0.2.1, 2001:db8::1) standing for "anywhere".
+    public static func check(endpoints: [Endpoint], remotes: [IPAddress], interfaces: InterfaceTable) -> [RouteCheck] {
+        guard let socket = try? NetlinkSocket(protocol: 0 /* NETLINK_ROUTE */) else { return [] }
+        var checks: [RouteCheck] = []
+        for endpoint in endpoints where endpoint.has("subflow") {
+            guard let source = endpoint.address else { continue }
+            let probe = source.family == IPAddress.inet ? IPAddress(parsing: "192.0.2.1") : IPAddress(parsing: "2001:db8::1")
+            let destinations = Array(remotes.filter { $0.family == source.family }.prefix(8)) + [probe].compactMap { $0 }
+            for destination in destinations {
+                let sequence = socket.sequence()
+                var index: UInt32?
+                var errorCode: Int32?
+                do {
+                    try socket.dump(RouteRequest.get(destination: destination, source: source, sequence: sequence), sequence: sequence) { view in
+                        _ = NetlinkMessages.scan(view) { message in
+                            if let code = message.errorCode, code != 0 { errorCode = code }
+                            if let oif = RouteRequest.outputInterface(message) { index = oif }
+                        }
+                    }
+                } catch {
+                    errorCode = error.code
+                }
+                checks.append(RouteCheck(
+                    endpointID: endpoint.id, source: "\(source)", destination: "\(destination)",
+                    interface: index.map { interfaces.namesByIndex[$0] ?? "ifindex \($0)" },
+                    error: index == nil ? ErrnoNames.name(errorCode ?? 0) : nil))
+            }
+        }
+        return checks
+    }
+}
