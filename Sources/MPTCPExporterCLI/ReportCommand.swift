@@ -67,6 +67,9 @@ public struct SnapshotCommand: ParsableCommand {
     @Option(help: "Watch path-manager events during the interval: auto, on, off.")
     var events: EventsMode = .auto
 
+    @Option(help: ArgumentHelp("Also write the JSON report of the same data here (report --from on the archive gives the same).", valueName: "file"))
+    var report: String?
+
     @Option(name: .customLong("path.procfs"), help: "procfs mount point.")
     var procfs: String = "/proc"
 
@@ -76,6 +79,7 @@ public struct SnapshotCommand: ParsableCommand {
         let snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
         let path = output ?? "mptcp-snapshot-\(snapshot.hostname)-\(Int(snapshot.second.time)).tar"
         try Data(SnapshotArchive.encode(snapshot)).write(to: URL(fileURLWithPath: path))
+        if let report { try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: .json), to: report) }
         FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
     }
 }
