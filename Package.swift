@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MPTCPEndToEndTests",
-            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen", "CZlib", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
     ],

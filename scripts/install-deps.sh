@@ -7,8 +7,9 @@ set -euo pipefail
 build_packages=(libmnl-dev pkg-config zlib1g-dev)
 # prometheus: promtool and a real server for the scrape tests; iproute2: ip,
 # ss and nstat; curl: HTTP client of the tests; procps: sysctl; systemd:
-# systemd-analyze verify on the unit; util-linux: setpriv for unprivileged runs.
-test_packages=(prometheus iproute2 curl procps systemd util-linux)
+# systemd-analyze verify on the unit; util-linux: setpriv for unprivileged runs;
+# chromium: the HTML report's screenshot test.
+test_packages=(prometheus iproute2 curl procps systemd util-linux chromium)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then
