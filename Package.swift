@@ -9,6 +9,7 @@
 //   MPTCPKernel       the thin layer that talks to the kernel (files under procfs, netlink)
 //   MPTCPCollectors   collectors: kernel layer in, typed metric families out
 //   MPTCPServer       the HTTP endpoint (SwiftNIO)
+//   MPTCPTerminal     mptcp-top: state, frame rendering, the terminal
 //   MPTCPExporterCLI  command-line front end (swift-argument-parser, swift-service-lifecycle)
 //   mptcp-exporter    the executable
 //   mptcp-loadgen     MPTCP traffic driver used by the test suite and the benchmarks
@@ -20,6 +21,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mptcp-exporter", targets: ["mptcp-exporter"]),
+        .executable(name: "mptcp-top", targets: ["mptcp-top"]),
         .executable(name: "mptcp-loadgen", targets: ["mptcp-loadgen"]),
         .library(name: "MPTCPCore", targets: ["MPTCPCore"]),
     ],
@@ -67,6 +69,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "MPTCPTerminal",
+            dependencies: ["MPTCPCore"]
+        ),
+        .target(
             name: "MPTCPExporterCLI",
             dependencies: [
                 "MPTCPCore", "MPTCPKernel", "MPTCPCollectors", "MPTCPServer",
@@ -78,6 +84,10 @@ let package = Package(
         .executableTarget(
             name: "mptcp-exporter",
             dependencies: ["MPTCPExporterCLI"]
+        ),
+        .executableTarget(
+            name: "mptcp-top",
+            dependencies: ["MPTCPCore", "MPTCPTerminal", "MPTCPExporterCLI"]
         ),
         .executableTarget(
             name: "mptcp-loadgen",
@@ -98,6 +108,11 @@ let package = Package(
         .testTarget(
             name: "MPTCPCollectorsTests",
             dependencies: ["MPTCPCore", "MPTCPCollectors", "MPTCPKernel", "TestSupport"]
+        ),
+        .testTarget(
+            name: "MPTCPTerminalTests",
+            dependencies: ["MPTCPCore", "MPTCPTerminal"],
+            resources: [.copy("Golden")]
         ),
         .testTarget(
             name: "MPTCPEndToEndTests",

@@ -113,14 +113,6 @@ enum ReportOutput {
 
 extension EventsMode {
     func policy(procfs: String) -> SnapshotCollector.EventsPolicy {
-        switch self {
-        case .off: return .skip("not watched (--events off)")
-        case .on: return .listen
-        case .auto:
-            if (try? SysctlReader.mptcp(procfs: procfs))?.pathManager == "userspace" {
-                return .skip("not watched: the userspace path manager treats any listener as a path-manager daemon (--events on to watch anyway)")
-            }
-            return .listen
-        }
+        reasonNotToListen(procfs: procfs).map { .skip($0) } ?? .listen
     }
 }

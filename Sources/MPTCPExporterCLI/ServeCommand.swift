@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import MPTCPCollectors
 import MPTCPCore
@@ -85,7 +86,9 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         if pathManagerCollector { collectors.append(PathManagerCollector()) }
         if sysctlCollector { collectors.append(SysctlCollector(procfs: procfs)) }
-        collectors.append(Self.eventsCollector(mode: pmEvents, procfs: procfs, capacity: eventBuffer, logger: logger))
+        let events = Self.eventsCollector(mode: pmEvents, procfs: procfs, capacity: eventBuffer, logger: logger)
+        collectors.append(events)
+        let live = LiveSnapshotReader(procfs: procfs, events: events.listener)
         logger.info("starting mptcp-exporter", metadata: [
             "version": "\(BuildInfo.version)",
             "collectors": "\(collectors.map(\.name).joined(separator: ","))",
@@ -95,7 +98,7 @@ public struct ServeCommand: AsyncParsableCommand {
         let scraper = Scraper(collectors: collectors, logger: logger)
         let server = MetricsServer(
             address: address,
-            router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper),
+            router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper, snapshot: { LiveSnapshotJSON.encode(live.read()) }),
             logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -109,18 +112,13 @@ public struct ServeCommand: AsyncParsableCommand {
 extension ServeCommand {
     /// Decides whether to listen to path-manager events and starts the listener.
     static func eventsCollector(mode: EventsMode, procfs: String, capacity: Int, logger: Logger) -> PathManagerEventsCollector {
-        switch mode {
-        case .off:
-            logger.info("path-manager events not listened to (--collector.pm-events=off)")
-            return PathManagerEventsCollector(listener: nil, disabledReason: "off")
-        case .auto:
-            let pathManager = (try? SysctlReader.mptcp(procfs: procfs))?.pathManager
-            if pathManager == "userspace" {
-                logger.warning("path-manager events not listened to: this namespace uses the userspace path manager, where any event listener makes the kernel accept extra subflows as if a path-manager daemon ran; use --collector.pm-events=on to listen anyway")
-                return PathManagerEventsCollector(listener: nil, disabledReason: "userspace path manager")
+        if let reason = mode.reasonNotToListen(procfs: procfs) {
+            if mode == .off {
+                logger.info("path-manager events not listened to (--collector.pm-events=off)")
+            } else {
+                logger.warning("path-manager events \(reason); use --collector.pm-events=on to listen anyway")
             }
-        case .on:
-            break
+            return PathManagerEventsCollector(listener: nil, disabledReason: mode == .off ? "off" : "userspace path manager")
         }
         let listener = PathManagerEventListener(capacity: capacity)
         if case let .unavailable(reason) = listener.state {
@@ -130,9 +128,23 @@ extension ServeCommand {
     }
 }
 
-/// `--collector.pm-events` values.
-enum EventsMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+/// Whether to listen to path-manager events: `--collector.pm-events` of
+/// serve, `--events` of report, snapshot and mptcp-top.
+public enum EventsMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, on, off
+
+    /// nil to listen; otherwise why not. `auto` does not listen under the
+    /// userspace path manager, where any listener makes the kernel accept
+    /// extra subflows as if a path-manager daemon ran.
+    public func reasonNotToListen(procfs: String) -> String? {
+        switch self {
+        case .on: return nil
+        case .off: return "not listened to (off)"
+        case .auto:
+            guard (try? SysctlReader.mptcp(procfs: procfs))?.pathManager == "userspace" else { return nil }
+            return "not listened to: this namespace uses the userspace path manager, where any event listener makes the kernel accept extra subflows as if a path-manager daemon ran"
+        }
+    }
 }
 
 /// `--log.level` values, in node_exporter's spelling.
@@ -146,5 +158,21 @@ enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
         case .warn: return .warning
         case .error: return .error
         }
+    }
+}
+
+/// JSON of a ``LiveSnapshot`` (snake-case keys, sorted: the documented schema).
+public enum LiveSnapshotJSON {
+    public static func encode(_ snapshot: LiveSnapshot) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? [UInt8](encoder.encode(snapshot))) ?? Array("{}".utf8)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> LiveSnapshot {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(LiveSnapshot.self, from: Data(bytes))
     }
 }

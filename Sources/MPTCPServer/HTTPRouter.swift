@@ -15,10 +15,14 @@ public struct HTTPRouter: Sendable {
 
     public let telemetryPath: String
     public let scraper: Scraper
+    /// JSON of the machine-readable snapshot (`/api/v1/snapshot`), when served.
+    public let snapshot: (@Sendable () -> [UInt8])?
+    public static let snapshotPath = "/api/v1/snapshot"
 
-    public init(telemetryPath: String, scraper: Scraper) {
+    public init(telemetryPath: String, scraper: Scraper, snapshot: (@Sendable () -> [UInt8])? = nil) {
         self.telemetryPath = telemetryPath
         self.scraper = scraper
+        self.snapshot = snapshot
     }
 
     /// - Parameters:
@@ -26,7 +30,7 @@ public struct HTTPRouter: Sendable {
     ///   - uri: the request target; the query string is ignored.
     public func respond(method: String, uri: String) -> Response {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
-        let known = path == telemetryPath || path == "/"
+        let known = path == telemetryPath || path == "/" || (path == Self.snapshotPath && snapshot != nil)
         guard known else {
             return text(404, "Not Found", "404 page not found\n")
         }
@@ -34,6 +38,10 @@ public struct HTTPRouter: Sendable {
             var response = text(405, "Method Not Allowed", "405 method not allowed: use GET or HEAD\n")
             response.headers.append(("Allow", "GET, HEAD"))
             return response
+        }
+        if path == Self.snapshotPath, let snapshot {
+            return Response(status: 200, reason: "OK", headers: [("Content-Type", "application/json")],
+                            body: snapshot(), compressible: true)
         }
         if path == telemetryPath {
             let result = scraper.scrape()
@@ -63,6 +71,7 @@ public struct HTTPRouter: Sendable {
         <h1>MPTCP Exporter</h1>
         <p>Multipath TCP counters, grouped by Case diagram, in the Prometheus text format.</p>
         <p><a href="\(path)">Metrics</a> (<code>\(path)</code>)</p>
+        \(snapshot == nil ? "" : "<p><a href=\"\(Self.snapshotPath)\">Snapshot</a> (JSON for <code>mptcp-top --source</code>)</p>")
         <h2>Collectors</h2>
         <ul>\(collectors)</ul>
         <p>Version \(escapeHTML(BuildInfo.version))</p>

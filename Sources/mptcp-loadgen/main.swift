@@ -108,6 +108,9 @@ struct Client: ParsableCommand {
     @Option(help: "Seconds to keep the connections open after sending.")
     var hold: Double = 0
 
+    @Option(help: "While holding, keep sending this many bytes per second on each connection.")
+    var pace: Int = 0
+
     @Option(help: "Give up after this many seconds.")
     var timeout: Double = 30
 
@@ -160,7 +163,10 @@ struct Client: ParsableCommand {
         print("{\"connections\":\(fds.count),\"reached_subflows\":\(reached),\"bytes_sent\":\(sent)}")
         fflush(nil)
         let holdUntil = min(now() + max(0, hold), deadline)
-        while now() < holdUntil { usleep(50_000) }
+        while now() < holdUntil {
+            usleep(50_000)
+            if pace > 0 { for fd in fds { try send(fd, max(1, pace / 20)) } }
+        }
         // Close cleanly: DATA_FIN, then wait for the server's close.
         var buffer = [UInt8](repeating: 0, count: 4096)
         for fd in fds {

@@ -1,0 +1,60 @@
+import MPTCPCore
+import MPTCPKernel
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a ``LiveSnapshot`` from the kernel: for `/api/v1/snapshot` and for
+/// `mptcp-top` watching the local host. Each part that fails is reported in
+/// `errors` and the rest is still returned.
+public final class LiveSnapshotReader: Sendable {
+    private let procfs: String
+    private let events: PathManagerEventListener?
+    private let connections = Mutex<ConnectionReader?>(nil)
+
+    public init(procfs: String, events: PathManagerEventListener?) {
+        self.procfs = procfs
+        self.events = events
+    }
+
+    public func read() -> LiveSnapshot {
+        var errors: [String] = []
+        var table: NetstatTable?
+        do {
+            table = NetstatParser.parse(try ProcFile.read(procfs + "/net/netstat")).merging(NetstatParser.parse(try ProcFile.read(procfs + "/net/snmp")))
+        } catch {
+            errors.append("counters: \(error)")
+        }
+        let snapshot: ConnectionSnapshot? = connections.withLock { reader in
+            do {
+                let current = try reader ?? ConnectionReader()
+                reader = current
+                return try current.read().snapshot
+            } catch {
+                reader = nil
+                errors.append("connections: \(error)")
+                return nil
+            }
+        }
+        var endpoints: [Endpoint]?
+        var limits: PathManagerLimits?
+        do {
+            let client = try PathManagerClient()
+            endpoints = try client.endpoints().endpoints
+            limits = try client.limits().limits
+        } catch {
+            errors.append("path manager: \(error)")
+        }
+        let sysctls = try? SysctlReader.mptcp(procfs: procfs)
+        var recent: [PathManagerEvent]?
+        if let events, case .listening = events.state { recent = events.snapshot.recent }
+        var host = utsname()
+        uname(&host)
+        func field<T>(_ value: T) -> String { withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } }
+        return LiveSnapshot.make(
+            time: PathManagerEventListener.now(), hostname: field(host.nodename), kernel: field(host.release),
+            netstat: table, connections: snapshot, endpoints: endpoints, limits: limits, sysctls: sysctls,
+            interfaceNames: InterfaceTable.read().namesByIndex, events: recent, errors: errors)
+    }
+}

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MPTCPCore
+
+/// The `mptcp-top` loop: refresh every interval, redraw on keys and resizes,
+/// restore the terminal however it ends.
+public enum TopApp {
+    /// Where snapshots come from: the local kernel or a remote exporter.
+    public typealias Fetch = () throws -> LiveSnapshot
+
+    public static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// Interactive mode. Returns when the user quits or a signal arrives.
+    public static func runInteractive(state initial: TopState, color: Bool, fetch: Fetch) throws {
+        let terminal = Terminal()
+        try terminal.enter()
+        defer { terminal.restore() }
+        var state = initial
+        func refresh() {
+            do {
+                state.update(try fetch())
+                state.error = nil
+            } catch {
+                state.error = "\(error)"
+            }
+        }
+        func draw() {
+            let size = Terminal.size()
+            terminal.write(TopRenderer.render(state, width: size.width, height: size.height).ansi(height: size.height, color: color))
+        }
+        refresh()
+        draw()
+        var next = now() + state.interval
+        while !state.quit, !Terminal.interrupted.load(ordering: .relaxed) {
+            let keys = terminal.readKeys(timeout: min(0.25, max(0, next - now())))
+            for key in keys { state.handle(key) }
+            var redraw = !keys.isEmpty
+            if Terminal.resized.exchange(false, ordering: .relaxed) {
+                terminal.write("\u{1B}[2J")
+                redraw = true
+            }
+            if now() >= next {
+                if !state.paused { refresh() }
+                next = now() + state.interval
+                redraw = true
+            }
+            if redraw, !state.quit { draw() }
+        }
+    }
+
+    /// Batch mode (`--once`, `--iterations`, or standard output not a
+    /// terminal): plain-text frames, all connections listed.
+    public static func runBatch(state initial: TopState, iterations: Int, width: Int, write: (String) -> Void, fetch: Fetch) {
+        var state = initial
+        for iteration in 0..<max(1, iterations) {
+            if iteration > 0 {
+                let deadline = now() + state.interval
+                while now() < deadline, !Terminal.interrupted.load(ordering: .relaxed) { usleep(20_000) }
+                if Terminal.interrupted.load(ordering: .relaxed) { return }
+            }
+            do {
+                state.update(try fetch())
+                state.error = nil
+            } catch {
+                state.error = "\(error)"
+            }
+            let connections = state.current?.connections ?? []
+            let height = 12 + connections.count + (state.expanded == nil ? 0 : 16)
+            let frame = TopRenderer.render(state, width: width, height: max(24, height))
+            // No footer of keys in batch output.
+            var text = frame.plain(height: max(24, height))
+            if let footer = text.range(of: "q quit  ? help", options: .backwards) {
+                text = String(text[..<footer.lowerBound])
+            }
+            while text.hasSuffix("\n\n") { text.removeLast() }
+            write((iteration > 0 ? "\n" : "") + text)
+        }
+    }
+}
+
+private extension String {
+    func range(of needle: String, options: BackwardsOption) -> Range<String.Index>? {
+        var found: Range<String.Index>?
+        var start = startIndex
+        while let range = self[start...].firstRange(of: needle) {
+            found = range
+            start = index(after: range.lowerBound)
+        }
+        return found
+    }
+    enum BackwardsOption { case backwards }
+}

@@ -1,0 +1,255 @@
+import MPTCPCore
+
+/// Draws a ``TopState`` into a ``Frame`` of the given size. Pure: golden
+/// tests render fixture snapshots at 80×24 and 160×50.
+public enum TopRenderer {
+    /// Counters that signal trouble: they stand out when they move.
+    static let trouble: Set<String> = [
+        "MPCapableFallbackSYNACK", "MPCapableFallbackACK", "MPCapableSYNTXDrop", "MPCapableSYNTXDisabled", "Blackhole",
+        "MPFallbackTokenInit", "MPJoinNoTokenFound", "MPJoinAckHMacFailure", "MPJoinSynAckHMacFailure", "MPJoinRejected",
+        "MPJoinSynTxCreatSkErr", "MPJoinSynTxBindErr", "MPJoinSynTxConnectErr", "MPFailTx", "MPFailRx", "DataCsumErr",
+        "InfiniteMapTx", "InfiniteMapRx", "SubflowStale", "AddAddrDrop", "RmAddrDrop", "RcvPruned", "DSSCorruptionFallback",
+        "DSSCorruptionReset", "DssFallback", "MPCapableDataFallback", "MD5SigFallback", "FallbackFailed", "MPRstTx", "MPRstRx",
+    ]
+
+    public static func render(_ state: TopState, width: Int, height: Int) -> Frame {
+        var frame = Frame(width: width)
+        header(state, into: &frame, width: width)
+        let footer = "q quit  ? help  j/k move  Enter expand  s sort  / filter  p pause  Tab view  +/- interval"
+        let body = max(0, height - frame.lines.count - 1)
+        var content: [[Frame.Span]]
+        if state.showHelp {
+            content = help().map { [Frame.Span($0)] }
+        } else if width >= 150, height >= 30 {
+            let left = 92
+            let connections = connectionLines(state, width: left - 1, height: body)
+            let counterHeight = body * 2 / 3
+            let right = counterLines(state, width: width - left, height: counterHeight) + [[Frame.Span("")]]
+                + eventLines(state, width: width - left, height: body - counterHeight - 1)
+            content = (0..<body).map { row in
+                let l = row < connections.count ? connections[row] : []
+                let r = row < right.count ? right[row] : []
+                return pad(l, left) + r
+            }
+        } else {
+            switch state.view {
+            case .connections: content = connectionLines(state, width: width, height: body)
+            case .counters: content = counterLines(state, width: width, height: body)
+            case .events: content = eventLines(state, width: width, height: body)
+            }
+        }
+        for line in content.prefix(body) { frame.add(line) }
+        while frame.lines.count < height - 1 { frame.add("") }
+        if let draft = state.filterDraft {
+            frame.add("filter: \(draft)_   (Enter apply, Esc cancel)", .bold)
+        } else {
+            frame.add(footer, .dim)
+        }
+        return frame
+    }
+
+    static func pad(_ spans: [Frame.Span], _ width: Int) -> [Frame.Span] {
+        var used = 0, out: [Frame.Span] = []
+        for span in spans where used < width {
+            let text = String(span.text.prefix(width - used))
+            used += text.count
+            out.append(Frame.Span(text, span.style))
+        }
+        if used < width { out.append(Frame.Span(String(repeating: " ", count: width - used))) }
+        return out
+    }
+
+    static func header(_ state: TopState, into frame: inout Frame, width: Int) {
+        let snapshot = state.current
+        var first: [Frame.Span] = [Frame.Span("mptcp-top", .heading), Frame.Span("  \(snapshot?.hostname ?? "?")", .bold)]
+        first.append(Frame.Span("  kernel \(snapshot?.kernel ?? "?")  ns \(state.namespace)  "))
+        switch snapshot?.mptcpEnabled {
+        case true?: first.append(Frame.Span("MPTCP on", .good))
+        case false?: first.append(Frame.Span("MPTCP OFF", .alert))
+        case nil: first.append(Frame.Span("MPTCP ?"))
+        }
+        first.append(Frame.Span("  pm \(snapshot?.pathManager ?? "?")  sched \(snapshot?.scheduler ?? "?")  every \(formatInterval(state.interval))"))
+        if state.paused { first.append(Frame.Span("  PAUSED", .alert)) }
+        frame.add(first)
+
+        let endpoints = snapshot?.endpoints ?? []
+        func count(_ flag: String) -> Int { endpoints.filter { $0.flags.contains(flag) }.count }
+        let narrow = width < 110
+        let subflowLimit = snapshot?.limits?.subflows.map(String.init) ?? "?", addAddr = snapshot?.limits?.addAddrAccepted.map(String.init) ?? "?"
+        let endpointText = narrow
+            ? "endpoints \(endpoints.count): sf \(count("subflow")) sig \(count("signal")) bk \(count("backup"))  limits \(subflowLimit)/\(addAddr)  events "
+            : "endpoints \(endpoints.count) (subflow \(count("subflow")) signal \(count("signal")) backup \(count("backup")))  limits subflows \(subflowLimit) add_addr \(addAddr)  events "
+        frame.add([Frame.Span(endpointText),
+                   snapshot?.eventsAvailable == true ? Frame.Span("yes", .good) : Frame.Span("no", .dim),
+                   Frame.Span("  source \(state.source)")])
+
+        let connections = snapshot?.connections ?? []
+        let subflows = connections.reduce(0) { $0 + $1.subflows.count }
+        let fallback = connections.filter(\.fallback).count
+        var third: [Frame.Span] = [Frame.Span("conns \(connections.count)  subflows \(subflows)  listen \(snapshot?.listeners.count ?? 0)  ")]
+        third.append(fallback > 0 ? Frame.Span("fallback \(fallback)", .alert) : Frame.Span("fallback 0"))
+        let opens = state.rate(counter: "MPCapableSYNTX").map { "  open \(Columns.rate($0))/s" } ?? ""
+        let accepts = state.rate(counter: "MPCapableSYNRX").map { " accept \(Columns.rate($0))/s" } ?? ""
+        let joins = state.rate(counter: "MPJoinSynAckRx").map { " join \(Columns.rate($0 + (state.rate(counter: "MPJoinAckRx") ?? 0)))/s" } ?? ""
+        third.append(Frame.Span(opens + accepts + joins))
+        frame.add(third)
+        if let error = state.error ?? snapshot?.errors.first {
+            frame.add("! " + error, .alert)
+        }
+
+        var tabs: [Frame.Span] = []
+        for view in TopState.View.allCases {
+            let title = view.rawValue.prefix(1).uppercased() + view.rawValue.dropFirst()
+            tabs.append(view == state.view ? Frame.Span("[\(title)]", .selected) : Frame.Span(" \(title) "))
+            tabs.append(Frame.Span(" "))
+        }
+        tabs.append(Frame.Span(" sort \(state.sort.rawValue)" + (state.filter.isEmpty ? "" : "  filter \"\(state.filter)\"")))
+        frame.add(tabs)
+    }
+
+    static func connectionLines(_ state: TopState, width: Int, height: Int) -> [[Frame.Span]] {
+        let rows = state.rows
+        let endpoints = max(20, width - 52)
+        // Narrow terminals show the remote end only; the subflows show the local ones.
+        let both = width >= 110
+        var lines: [[Frame.Span]] = [[Frame.Span(
+            " " + Columns.pad("TOKEN", 9) + Columns.pad(both ? "LOCAL -> REMOTE" : "REMOTE", endpoints) + Columns.pad("ST", 6) + Columns.pad("SF a/b/t", 9)
+                + "F " + Columns.right("SEND/s", 7) + Columns.right("RECV/s", 7) + Columns.right("RETR", 5) + Columns.right("IDLE", 6), .bold)]]
+        if rows.isEmpty {
+            lines.append([Frame.Span(state.current == nil ? "waiting for the first refresh…" : "no MPTCP connection" + (state.filter.isEmpty ? "" : " matches the filter"), .dim)])
+            return lines
+        }
+        // Keep the selection visible: scroll by whole rows.
+        let room = max(1, height - 1)
+        let expandedExtra = rows.first { $0.connection.token == state.expanded }?.connection.subflows.count ?? 0
+        let start = max(0, min(state.selected - (room - expandedExtra) / 2, rows.count - max(1, room - expandedExtra)))
+        for (index, row) in rows.enumerated().dropFirst(start) {
+            guard lines.count < height else { break }
+            let c = row.connection
+            let active = c.subflows.filter { $0.priority != "backup" }.count
+            let backup = c.subflows.filter { $0.priority == "backup" }.count
+            let idle = [c.lastDataSent, c.lastDataReceived].compactMap { $0 }.min().map { formatMilliseconds($0) } ?? "-"
+            let stateName = abbreviate(c.state)
+            let selected = index == state.selected
+            let text = (selected ? ">" : " ") + Columns.pad(c.token, 9) + Columns.pad(both ? "\(c.local) -> \(c.remote)" : c.remote, endpoints - 1) + " " + Columns.pad(stateName, 6)
+                + Columns.pad("\(active)/\(backup)/\(c.subflows.count)", 9) + (c.fallback ? "F " : "  ")
+                + Columns.right(Columns.rate(row.sendRate), 7) + Columns.right(Columns.rate(row.receiveRate), 7)
+                + Columns.right(c.retransmits.map(String.init) ?? "-", 5) + Columns.right(idle, 6)
+            lines.append([Frame.Span(Columns.pad(text, width), selected ? .selected : (c.fallback ? .alert : .normal))])
+            if state.expanded == c.token {
+                let total = c.subflows.reduce(UInt64(0)) { $0 &+ ($1.bytesAcked ?? 0) &+ ($1.bytesReceived ?? 0) }
+                for subflow in c.subflows where lines.count < height {
+                    let bytes = (subflow.bytesAcked ?? 0) &+ (subflow.bytesReceived ?? 0)
+                    let share = total > 0 ? Double(bytes) / Double(total) : 0
+                    let bar = String(repeating: "#", count: Int((share * 10).rounded())) + String(repeating: ".", count: 10 - Int((share * 10).rounded()))
+                    let kind = (subflow.role == "initial" ? "init" : subflow.role) + (subflow.priority == "backup" ? "+bk" : "")
+                    var detail = "   \(Columns.pad(kind, 8))\(both ? "\(subflow.local) -> \(subflow.remote)" : subflow.local)"
+                    detail += " \(subflow.interface ?? "-") id \(subflow.localId.map(String.init) ?? "?")/\(subflow.remoteId.map(String.init) ?? "?")"
+                    detail += " rtt \(subflow.rtt.map { formatMicroseconds($0) } ?? "-") cwnd \(subflow.cwnd.map(String.init) ?? "-")"
+                    if both { detail += " rate \(subflow.deliveryRate.map { Columns.human(Double($0)) } ?? "-") retr \(subflow.retransmits.map(String.init) ?? "-")" }
+                    detail += " [\(bar)]\(Columns.right(String(Int((share * 100).rounded())), 4))%"
+                    lines.append([Frame.Span(detail, .dim)])
+                }
+            }
+        }
+        return lines
+    }
+
+    static func counterLines(_ state: TopState, width: Int, height: Int) -> [[Frame.Span]] {
+        guard let current = state.current else { return [[Frame.Span("waiting for the first refresh…", .dim)]] }
+        var lines: [[Frame.Span]] = [[Frame.Span(Columns.pad("CASE DIAGRAMS", max(0, width - 22)) + Columns.right("VALUE", 12) + Columns.right("/s", 10), .bold)]]
+        for diagram in CounterCatalog.diagrams {
+            var names = CounterCatalog.mptcp.filter { $0.diagram == diagram.id }.map(\.name).filter { current.counters[$0] != nil }
+            if diagram.id == CounterCatalog.otherDiagramID {
+                names = current.counters.keys.sorted().filter { CounterCatalog.known(section: "MPTcpExt", name: $0) == nil }
+            }
+            guard !names.isEmpty else { continue }
+            lines.append([Frame.Span(diagram.title, .heading)])
+            for name in names {
+                let descriptor = CounterCatalog.descriptor(mptcpCounter: name)
+                let mark: String
+                switch descriptor.role {
+                case .entry: mark = "in "
+                case .exit: mark = "out"
+                case .branch: mark = "==>"
+                case .detail: mark = " . "
+                case .gauge: mark = "[ ]"
+                case .pass: mark = " | "
+                }
+                let rate = state.rate(counter: name)
+                let moving = (rate ?? 0) > 0
+                let alarming = moving && trouble.contains(name)
+                let text = " " + (alarming ? "!" : " ") + mark + " " + Columns.pad(name, max(0, width - 29))
+                    + Columns.right(String(current.counters[name] ?? 0), 12) + Columns.right(rate.map { Columns.rate($0) } ?? "-", 10)
+                lines.append([Frame.Span(text, alarming ? .alert : (moving ? .bold : .normal))])
+            }
+        }
+        return scroll(lines, state: state, height: height)
+    }
+
+    static func eventLines(_ state: TopState, width: Int, height: Int) -> [[Frame.Span]] {
+        var lines: [[Frame.Span]] = [[Frame.Span("PATH-MANAGER EVENTS (newest first)", .bold)]]
+        guard let current = state.current else { return lines }
+        if !current.eventsAvailable {
+            lines.append([Frame.Span("events unavailable (needs CAP_NET_ADMIN; not listened to under the userspace path manager)", .dim)])
+        } else if current.events.isEmpty {
+            lines.append([Frame.Span("no event yet", .dim)])
+        }
+        for event in current.events {
+            let style: Frame.Style = event.type == "sub_closed" || event.type == "removed" ? .alert : .normal
+            lines.append([Frame.Span(Columns.clock(event.time) + "  " + event.summary, style)])
+        }
+        return Array(lines.prefix(height))
+    }
+
+    /// In the counters view j/k scroll the list.
+    static func scroll(_ lines: [[Frame.Span]], state: TopState, height: Int) -> [[Frame.Span]] {
+        guard lines.count > height, height > 1 else { return lines }
+        let offset = min(state.counterScroll, lines.count - height)
+        return [lines[0]] + Array(lines[(1 + offset)...].prefix(height - 1))
+    }
+
+    static func help() -> [String] {
+        [
+            "mptcp-top: Multipath TCP connections, subflows, Case diagrams and path-manager events",
+            "",
+            "  q           quit                       ?        this help (any key closes it)",
+            "  j k ↑ ↓     move the selection          Enter    expand or collapse the selected connection",
+            "  s           cycle the sort: rate, token, remote, subflows, retransmits",
+            "  /           filter by address, port or token (Enter apply, Esc cancel); Esc clears",
+            "  p space     pause / resume             Tab      connections, counters, events",
+            "  + -         change the refresh interval",
+            "",
+            "Columns: SF a/b/t = active/backup/total subflows, F = fell back to TCP, SEND/RECV in bytes",
+            "per second between refreshes, RETR = MPTCP-level retransmissions, IDLE = since last data.",
+            "Counters: in/out = where a Case-diagram flow enters and completes, ==> = a branch leaving it,",
+            "! = a counter that signals trouble and moved since the last refresh.",
+        ]
+    }
+
+    static func abbreviate(_ state: String) -> String {
+        switch state {
+        case "established": return "ESTAB"
+        case "syn_sent": return "SYN-S"
+        case "syn_recv": return "SYN-R"
+        case "fin_wait1": return "FIN-1"
+        case "fin_wait2": return "FIN-2"
+        case "close_wait": return "CL-W"
+        case "last_ack": return "LACK"
+        case "time_wait": return "TIME"
+        case "closing": return "CLSG"
+        case "close": return "CLOSE"
+        default: return String(state.prefix(5))
+        }
+    }
+
+    static func formatInterval(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
+    }
+    static func formatMilliseconds(_ ms: UInt32) -> String {
+        ms < 1000 ? "\(ms)ms" : (ms < 60_000 ? "\(ms / 1000)s" : "\(ms / 60_000)m")
+    }
+    static func formatMicroseconds(_ us: UInt32) -> String {
+        us < 1000 ? "\(us)us" : (us < 1_000_000 ? "\((Double(us) / 100).rounded() / 10)ms" : "\(us / 1_000_000)s")
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import MPTCPCollectors
+import MPTCPCore
+import MPTCPExporterCLI
+import MPTCPKernel
+import MPTCPTerminal
+
+/// `mptcp-top`: the live terminal view of Multipath TCP.
+@main
+struct TopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mptcp-top",
+        abstract: "Watch MPTCP connections, subflows, Case-diagram counters and path-manager events live.",
+        discussion: """
+        Keys: q quit, ? help, j/k or arrows move, Enter expand, s sort, / filter, p pause, Tab view, + and - \
+        change the refresh interval. With --once or --iterations, or when standard output is not a terminal, \
+        it prints plain-text frames (like top -b). NO_COLOR disables colors.
+        """,
+        version: BuildInfo.version)
+
+    @Option(help: "Seconds between refreshes.")
+    var interval: Double = 2
+
+    @Flag(help: "Print one frame and exit.")
+    var once = false
+
+    @Option(help: "Print this many frames, one per interval, and exit.")
+    var iterations: Int?
+
+    @Option(help: ArgumentHelp("Watch a remote exporter through its snapshot endpoint.", valueName: "http://HOST:PORT"))
+    var source: String?
+
+    @Option(help: "Listen to path-manager events (local source only): auto, on, off.")
+    var events: EventsMode = .auto
+
+    @Option(name: .customLong("path.procfs"), help: "procfs mount point (local source).")
+    var procfs: String = "/proc"
+
+    @Option(help: "Width of batch-mode frames.")
+    var width: Int = 160
+
+    @Option(help: "Label of the network namespace shown in the header.")
+    var namespace: String = "host"
+
+    func validate() throws {
+        guard interval >= 0.1, interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
+        if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        guard width >= 40 else { throw ValidationError("--width must be at least 40") }
+    }
+
+    func run() throws {
+        let fetch: TopApp.Fetch
+        let sourceLabel: String
+        if let source {
+            let client = try SnapshotHTTPClient(source: source)
+            fetch = { try LiveSnapshotJSON.decode(try client.fetch()) }
+            sourceLabel = source
+        } else {
+            let listener = events.reasonNotToListen(procfs: procfs) == nil ? PathManagerEventListener() : nil
+            let reader = LiveSnapshotReader(procfs: procfs, events: listener)
+            fetch = { reader.read() }
+            sourceLabel = "local"
+        }
+        let state = TopState(interval: interval, source: sourceLabel, namespace: namespace)
+        let batch = once || iterations != nil || !Terminal.isInteractive
+        if batch {
+            TopApp.runBatch(state: state, iterations: once ? 1 : (iterations ?? 1), width: width,
+                            write: { text in print(text, terminator: ""); fflush(nil) }, fetch: fetch)
+        } else {
+            let color = getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true
+            try TopApp.runInteractive(state: state, color: color, fetch: fetch)
+        }
+    }
+}

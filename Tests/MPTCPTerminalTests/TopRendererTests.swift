@@ -1,0 +1,169 @@
+import Foundation
+import MPTCPCore
+import MPTCPTerminal
+import Testing
+
+/// Frames rendered from fixture snapshots and compared with golden text.
+/// Regenerate with `UPDATE_GOLDEN=1 swift test --filter TopRendererTests`.
+@Suite("mptcp-top frames")
+struct TopRendererTests {
+    static func subflow(_ local: String, _ remote: String, _ interface: String, role: String, priority: String = "active",
+                        ids: (Int, Int), rtt: UInt32, cwnd: UInt32, acked: UInt64) -> LiveSnapshot.SubflowEntry {
+        .init(local: local, remote: remote, interface: interface, localId: ids.0, remoteId: ids.1, role: role, priority: priority,
+              rtt: rtt, cwnd: cwnd, deliveryRate: UInt64(acked / 10), bytesAcked: acked, bytesReceived: 0, retransmits: 0)
+    }
+
+    /// A client with a 3-subflow connection (one backup), a 2-subflow one, an
+    /// IPv6 one and one that fell back; `step` moves the byte counters.
+    static func busy(time: Double, step: UInt64) -> LiveSnapshot {
+        var counters: [String: UInt64] = [:]
+        for descriptor in CounterCatalog.mptcp where descriptor.name != "RcvPruned" && descriptor.name != "MPJoinNoIdFound" {
+            counters[descriptor.name] = 0
+        }
+        counters["MPCapableSYNTX"] = 40 + step
+        counters["MPCapableSYNACKRX"] = 37 + step
+        counters["MPCapableFallbackSYNACK"] = 3 + step / 4
+        counters["MPJoinSynTx"] = 70 + 2 * step
+        counters["MPJoinSynAckRx"] = 70 + 2 * step
+        counters["MPCurrEstab"] = 3
+        counters["MPTCPRetrans"] = 12
+        let connections: [LiveSnapshot.ConnectionEntry] = [
+            .init(token: "7c0444bc", family: "inet", local: "10.77.1.1:42478", remote: "10.77.1.2:5201", state: "established",
+                  fallback: false, bytesSent: 50_000_000 + step * 3_000_000, bytesReceived: 4096, retransmits: 2, lastDataSent: 12, lastDataReceived: 800,
+                  subflows: [
+                    subflow("10.77.1.1:42478", "10.77.1.2:5201", "c1", role: "initial", ids: (0, 0), rtt: 310, cwnd: 142, acked: 30_000_000 + step * 2_000_000),
+                    subflow("10.77.2.1:33359", "10.77.1.2:5201", "c2", role: "join", ids: (1, 0), rtt: 1240, cwnd: 38, acked: 20_000_000 + step * 1_000_000),
+                    subflow("10.77.3.1:40001", "10.77.1.2:5201", "c3", role: "join", priority: "backup", ids: (2, 0), rtt: 5400, cwnd: 10, acked: 1000),
+                  ]),
+            .init(token: "37717373", family: "inet", local: "10.77.1.1:42490", remote: "10.77.1.2:5201", state: "established",
+                  fallback: false, bytesSent: 1_000_000 + step * 100_000, bytesReceived: 2_000_000 + step * 500_000, retransmits: 0,
+                  lastDataSent: 40, lastDataReceived: 40,
+                  subflows: [
+                    subflow("10.77.1.1:42490", "10.77.1.2:5201", "c1", role: "initial", ids: (0, 0), rtt: 280, cwnd: 60, acked: 700_000),
+                    subflow("10.77.2.1:51234", "10.77.1.2:5201", "c2", role: "join", ids: (1, 0), rtt: 900, cwnd: 30, acked: 300_000),
+                  ]),
+            .init(token: "e8f3c297", family: "inet6", local: "[fd00:77:1::1]:37522", remote: "[fd00:77:1::2]:5201", state: "established",
+                  fallback: false, bytesSent: 200_000, bytesReceived: 0, retransmits: 0, lastDataSent: 5000, lastDataReceived: 65000,
+                  subflows: [
+                    subflow("[fd00:77:1::1]:37522", "[fd00:77:1::2]:5201", "c1", role: "initial", ids: (0, 0), rtt: 340, cwnd: 113, acked: 142_973),
+                    subflow("[fd00:77:2::1]:35755", "[fd00:77:1::2]:5201", "c2", role: "join", ids: (2, 0), rtt: 150, cwnd: 52, acked: 57_029),
+                  ]),
+            .init(token: "d4ab4420", family: "inet", local: "10.77.1.1:37670", remote: "10.77.1.2:5301", state: "established",
+                  fallback: true, bytesSent: 200_000, bytesReceived: 0, subflows: [
+                    subflow("10.77.1.1:37670", "10.77.1.2:5301", "c1", role: "initial", ids: (0, 0), rtt: 360, cwnd: 151, acked: 200_001),
+                  ]),
+        ]
+        return LiveSnapshot(
+            time: time, hostname: "client", kernel: "6.18.44", mptcpEnabled: true, pathManager: "kernel", scheduler: "default",
+            counters: counters, tcp: ["TcpActiveOpens": 120 + step], connections: connections,
+            endpoints: [.init(id: 1, address: "10.77.2.1", port: nil, interface: "c2", flags: ["subflow"]),
+                        .init(id: 2, address: "10.77.3.1", port: nil, interface: "c3", flags: ["subflow", "backup"])],
+            limits: .init(subflows: 2, addAddrAccepted: 2), eventsAvailable: true,
+            events: [
+                .init(time: 1_764_053_460, type: "sub_established", summary: "[sub_established] token=7c0444bc remid=0 locid=2 saddr=10.77.3.1 daddr=10.77.1.2 sport=40001 dport=5201 backup=1"),
+                .init(time: 1_764_053_459, type: "sub_established", summary: "[sub_established] token=7c0444bc remid=0 locid=1 saddr=10.77.2.1 daddr=10.77.1.2 sport=33359 dport=5201 backup=0"),
+                .init(time: 1_764_053_458, type: "established", summary: "[established] token=7c0444bc remid=0 locid=0 saddr=10.77.1.1 daddr=10.77.1.2 sport=42478 dport=5201"),
+            ])
+    }
+
+    static func state(_ snapshots: [LiveSnapshot], configure: (inout TopState) -> Void = { _ in }) -> TopState {
+        var state = TopState(interval: 2, source: "local", namespace: "host")
+        for snapshot in snapshots { state.update(snapshot) }
+        configure(&state)
+        return state
+    }
+
+    static func compare(_ frame: Frame, height: Int, golden name: String) throws {
+        let text = frame.plain(height: height)
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            return
+        }
+        let url = try #require(Bundle.module.url(forResource: "Golden/" + name, withExtension: nil))
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == expected, "frame differs from Golden/\(name):\n\(text)")
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            #expect(line.count <= frame.width, "line wider than the terminal: \(line)")
+        }
+        #expect(text.split(separator: "\n", omittingEmptySubsequences: false).count == height + 1)
+    }
+
+    static let busy = [busy(time: 1_764_053_460, step: 0), busy(time: 1_764_053_462, step: 1)]
+
+    @Test("80x24: connections with rates, the 3-subflow connection expanded, the fallback marked")
+    func connections80() throws {
+        let state = Self.state(Self.busy) { $0.expanded = "7c0444bc" }
+        try Self.compare(TopRenderer.render(state, width: 80, height: 24), height: 24, golden: "connections-80x24.txt")
+    }
+
+    @Test("80x24: the counters view (Case diagrams with rates)")
+    func counters80() throws {
+        let state = Self.state(Self.busy) { $0.view = .counters }
+        try Self.compare(TopRenderer.render(state, width: 80, height: 24), height: 24, golden: "counters-80x24.txt")
+    }
+
+    @Test("160x50: connections, counters and events side by side")
+    func wide160() throws {
+        let state = Self.state(Self.busy) { $0.expanded = "7c0444bc"; $0.selected = 0 }
+        try Self.compare(TopRenderer.render(state, width: 160, height: 50), height: 50, golden: "wide-160x50.txt")
+    }
+
+    @Test("an empty host at 80x24 and 160x50")
+    func empty() throws {
+        let empty = LiveSnapshot(time: 1_764_053_460, hostname: "idle", kernel: "6.18.44", mptcpEnabled: true, pathManager: "kernel",
+                                 scheduler: "default", counters: ["MPCapableSYNTX": 0, "MPCurrEstab": 0], eventsAvailable: false)
+        try Self.compare(TopRenderer.render(Self.state([empty]), width: 80, height: 24), height: 24, golden: "empty-80x24.txt")
+        try Self.compare(TopRenderer.render(Self.state([empty]), width: 160, height: 50), height: 50, golden: "empty-160x50.txt")
+    }
+
+    @Test("keys: sort cycles, filter narrows, Enter expands, p pauses, Tab switches, +/- change the interval, q quits")
+    func keys() {
+        var state = Self.state(Self.busy)
+        #expect(state.rows.map(\.connection.token) == ["7c0444bc", "37717373", "d4ab4420", "e8f3c297"], "by rate")
+        state.handle(.character("s"))
+        #expect(state.sort == .token)
+        #expect(state.rows.first?.connection.token == "37717373")
+        state.handle(.character("/"))
+        for char in "fd00" { state.handle(.character(char)) }
+        #expect(state.filterDraft == "fd00")
+        state.handle(.enter)
+        #expect(state.rows.map(\.connection.token) == ["e8f3c297"])
+        state.handle(.enter)
+        #expect(state.expanded == "e8f3c297")
+        state.handle(.escape)
+        #expect(state.filter.isEmpty && state.rows.count == 4)
+        state.handle(.down); state.handle(.character("j"))
+        #expect(state.selected == 2)
+        state.handle(.character("p"))
+        state.update(Self.busy(time: 1_764_053_470, step: 5))
+        #expect(state.current?.time == 1_764_053_462, "paused: no update")
+        state.handle(.character("p"))
+        state.handle(.tab)
+        #expect(state.view == .counters)
+        state.handle(.character("+")); state.handle(.character("-")); state.handle(.character("-"))
+        #expect(state.interval == 1)
+        state.handle(.character("?"))
+        #expect(state.showHelp)
+        state.handle(.character("x"))
+        #expect(!state.showHelp)
+        state.handle(.character("q"))
+        #expect(state.quit)
+    }
+
+    @Test("terminal bytes decode into keys")
+    func keyDecoding() {
+        #expect(KeyDecoder.decode(Array("\u{1B}[A\u{1B}[Bjk\r\t\u{7F}q".utf8)) == [.up, .down, .character("j"), .character("k"), .enter, .tab, .backspace, .character("q")])
+        #expect(KeyDecoder.decode([0x1B]) == [.escape])
+        #expect(KeyDecoder.decode(Array("\u{1B}[5~\u{1B}[6~\u{1B}[1;5C/".utf8)) == [.pageUp, .pageDown, .character("/")])
+    }
+
+    @Test("NO_COLOR keeps reverse video and bold but no colour")
+    func noColor() {
+        let frame = TopRenderer.render(Self.state(Self.busy), width: 80, height: 24)
+        let colored = frame.ansi(height: 24, color: true), plain = frame.ansi(height: 24, color: false)
+        #expect(colored.contains("\u{1B}[1;36m"))
+        #expect(!plain.contains("\u{1B}[1;36m") && !plain.contains("\u{1B}[1;31m") && !plain.contains("\u{1B}[32m"))
+        #expect(plain.contains("\u{1B}[7m"))
+    }
+}
