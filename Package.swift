@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MPTCPEndToEndTests",
-            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen", "CZlib", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen", "mptcp-top", "CZlib", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
     ],

@@ -8,8 +8,8 @@ build_packages=(libmnl-dev pkg-config zlib1g-dev)
 # prometheus: promtool and a real server for the scrape tests; iproute2: ip,
 # ss and nstat; curl: HTTP client of the tests; procps: sysctl; systemd:
 # systemd-analyze verify on the unit; util-linux: setpriv for unprivileged runs;
-# chromium: the HTML report's screenshot test.
-test_packages=(prometheus iproute2 curl procps systemd util-linux chromium)
+# chromium: the HTML report's screenshot test; tmux: mptcp-top driven as a person would.
+test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

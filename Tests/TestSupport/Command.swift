@@ -36,6 +36,33 @@ public enum Command {
         return result.stdout
     }
 
+    /// Runs a program that leaves a daemon behind (tmux starting its server)
+    /// with `posix_spawnp` and `waitpid`: Foundation's Process keeps reporting
+    /// such a child as running. Output goes to /dev/null; returns the exit status.
+    @discardableResult
+    public static func spawnAndWait(_ arguments: [String], timeout: Double = 20) throws -> Int32 {
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
+        }
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let status = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+        guard status == 0 else { throw Failure(description: "posix_spawnp \(arguments[0]): \(status)") }
+        let deadline = Date().addingTimeInterval(timeout)
+        var waitStatus: Int32 = 0
+        while Date() < deadline {
+            let result = waitpid(pid, &waitStatus, WNOHANG)
+            if result == pid { return (waitStatus >> 8) & 0xff }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        throw Failure(description: "timed out after \(timeout) s: \(arguments.joined(separator: " "))")
+    }
+
     /// The absolute path of `name` in PATH, or nil.
     public static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"

@@ -16,6 +16,7 @@ public enum Products {
 
     public static var exporter: String { directory + "/mptcp-exporter" }
     public static var loadgen: String { directory + "/mptcp-loadgen" }
+    public static var top: String { directory + "/mptcp-top" }
 }
 
 /// What a test needs from the machine.

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A tmux server of its own (`-L`), for driving a terminal program as a
+/// person would: send keys, read the screen.
+public final class Tmux: @unchecked Sendable {
+    public let socket: String
+    public let session = "top"
+
+    public static var available: Bool { Command.which("tmux") != nil }
+
+    /// Starts `command` (a shell command line) in a detached session of `width`×`height`.
+    public init(command: String, width: Int = 120, height: Int = 40) throws {
+        socket = "mptcp-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let status = try Command.spawnAndWait(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+                                               "-x", "\(width)", "-y", "\(height)", command])
+        guard status == 0 else { throw Command.Failure(description: "tmux new-session exited \(status)") }
+        try Command.check(["tmux", "-L", socket, "set-option", "-t", session, "remain-on-exit", "on"])
+    }
+
+    public func keys(_ keys: String...) throws {
+        try Command.check(["tmux", "-L", socket, "send-keys", "-t", session] + keys)
+    }
+
+    /// The visible screen as text.
+    public func capture() throws -> String {
+        try Command.check(["tmux", "-L", socket, "capture-pane", "-p", "-t", session])
+    }
+
+    /// Waits (bounded) until the screen satisfies `condition`; returns the last capture.
+    @discardableResult
+    public func waitFor(timeout: Double = 15, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = ""
+        while Date() < deadline {
+            screen = try capture()
+            if condition(screen) { return screen }
+            usleep(100_000)
+        }
+        return screen
+    }
+
+    public var paneDead: Bool {
+        (try? Command.check(["tmux", "-L", socket, "display-message", "-p", "-t", session, "#{pane_dead}"]))?.hasPrefix("1") == true
+    }
+
+    deinit {
+        _ = try? Command.spawnAndWait(["tmux", "-L", socket, "kill-server"], timeout: 10)
+    }
+}
