@@ -1,3 +1,4 @@
+import MPTCPCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -20,28 +21,7 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     /// `ENOENT`, `EACCES`, … for the log line.
-    public var name: String {
-        switch code {
-        case EPERM: return "EPERM"
-        case ENOENT: return "ENOENT"
-        case EINTR: return "EINTR"
-        case EIO: return "EIO"
-        case EBADF: return "EBADF"
-        case EAGAIN: return "EAGAIN"
-        case ENOMEM: return "ENOMEM"
-        case EACCES: return "EACCES"
-        case EBUSY: return "EBUSY"
-        case ENOTDIR: return "ENOTDIR"
-        case EISDIR: return "EISDIR"
-        case EINVAL: return "EINVAL"
-        case EMFILE: return "EMFILE"
-        case ENFILE: return "ENFILE"
-        case EPROTONOSUPPORT: return "EPROTONOSUPPORT"
-        case EOPNOTSUPP: return "EOPNOTSUPP"
-        case ENOBUFS: return "ENOBUFS"
-        default: return "errno \(code)"
-        }
-    }
+    public var name: String { ErrnoNames.name(code) }
 
     public var description: String {
         let message = strerror(code).map { String(cString: $0) } ?? "unknown error"

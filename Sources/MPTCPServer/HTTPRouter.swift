@@ -81,17 +81,5 @@ public struct HTTPRouter: Sendable {
         """
     }
 
-    private func escapeHTML(_ text: String) -> String {
-        var out = ""
-        for char in text {
-            switch char {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            default: out.append(char)
-            }
-        }
-        return out
-    }
+    private func escapeHTML(_ text: String) -> String { HTMLText.escape(text) }
 }
