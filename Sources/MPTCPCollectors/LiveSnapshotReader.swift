@@ -12,6 +12,8 @@ public final class LiveSnapshotReader: Sendable {
     private let procfs: String
     private let events: PathManagerEventListener?
     private let connections = Mutex<ConnectionReader?>(nil)
+    /// Kept open between refreshes (resolving mptcp_pm costs a round trip); reopened after a failure.
+    private let pathManager = Mutex<PathManagerClient?>(nil)
 
     public init(procfs: String, events: PathManagerEventListener?) {
         self.procfs = procfs
@@ -37,14 +39,16 @@ public final class LiveSnapshotReader: Sendable {
                 return nil
             }
         }
-        var endpoints: [Endpoint]?
-        var limits: PathManagerLimits?
-        do {
-            let client = try PathManagerClient()
-            endpoints = try client.endpoints().endpoints
-            limits = try client.limits().limits
-        } catch {
-            errors.append("path manager: \(error)")
+        let (endpoints, limits): ([Endpoint]?, PathManagerLimits?) = pathManager.withLock { client in
+            do {
+                let current = try client ?? PathManagerClient()
+                client = current
+                return (try current.endpoints().endpoints, try current.limits().limits)
+            } catch {
+                client = nil
+                errors.append("path manager: \(error)")
+                return (nil, nil)
+            }
         }
         let sysctls = try? SysctlReader.mptcp(procfs: procfs)
         var recent: [PathManagerEvent]?
