@@ -42,7 +42,9 @@ public final class PathManagerEventListener: Sendable {
         }
         do {
             try socket.subscribe(group: group)
-            try socket.setReceiveTimeout(seconds: 1)
+            // A receive wakes up at least this often to see a stop request; an
+            // idle exporter should not wake up every second for nothing.
+            try socket.setReceiveTimeout(seconds: 30)
         } catch {
             let hint = error.code == EPERM ? " (subscribing to path-manager events needs CAP_NET_ADMIN)" : ""
             stateBox = Mutex(.unavailable("\(error)\(hint)"))
@@ -61,7 +63,8 @@ public final class PathManagerEventListener: Sendable {
     /// A copy of what has been recorded.
     public var snapshot: PathManagerEventLog { log.withLock { $0 } }
 
-    /// Asks the thread to stop (within a second).
+    /// Asks the thread to stop: at the next event, or within 30 s. What it
+    /// recorded so far can be read at once.
     public func stop() { stopFlag.store(true, ordering: .relaxed) }
 
     private func run(socket: NetlinkSocket, familyID: UInt16, clock: @Sendable () -> Double,
