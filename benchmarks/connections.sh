@@ -10,13 +10,7 @@ cd "$(dirname "$0")/.."
 source benchmarks/lib.sh
 trap lab_down EXIT
 
-export PATH="$PATH:/opt/swift/usr/bin"
-./scripts/install-deps.sh --test >/dev/null
-for tool in time hyperfine; do
-    dpkg-query -W -f='${Status}' "$tool" 2>/dev/null | grep -q "install ok installed" || apt-get install -y -qq "$tool" >/dev/null
-done
-swift build -c release --product mptcp-exporter >/dev/null
-swift build -c release --product mptcp-loadgen >/dev/null
+bench_prepare mptcp-exporter mptcp-loadgen
 FLOOR=$(mktemp -d)/mnl-dump
 gcc -O2 -o "$FLOOR" benchmarks/floor/mnl-dump.c -lmnl
 

@@ -100,3 +100,14 @@ run_timed_time() {
     done
     echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${cpus[@]}" | median) $(printf '%s\n' "${rss[@]}" | median)"
 }
+
+# bench_prepare PRODUCT...: what every benchmark needs first: the Debian
+# packages (and hyperfine and GNU time), and release builds of the products.
+bench_prepare() {
+    export PATH="$PATH:/opt/swift/usr/bin"
+    "$ROOT/scripts/install-deps.sh" --test >/dev/null
+    for tool in time hyperfine; do
+        dpkg-query -W -f='${Status}' "$tool" 2>/dev/null | grep -q "install ok installed" || apt-get install -y -qq "$tool" >/dev/null
+    done
+    for product in "$@"; do (cd "$ROOT" && swift build -c release --product "$product" >/dev/null); done
+}

@@ -7,13 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source benchmarks/lib.sh
 trap lab_down EXIT
-export PATH="$PATH:/opt/swift/usr/bin"
-./scripts/install-deps.sh --test >/dev/null
-for tool in time hyperfine; do
-    dpkg-query -W -f='${Status}' "$tool" 2>/dev/null | grep -q "install ok installed" || apt-get install -y -qq "$tool" >/dev/null
-done
-swift build -c release --product mptcp-top >/dev/null
-swift build -c release --product mptcp-loadgen >/dev/null
+bench_prepare mptcp-top mptcp-loadgen
 TOP="$ROOT/.build/release/mptcp-top"
 n=${1:-1000}
 lab_up
