@@ -12,4 +12,10 @@ static inline size_t cmnl_socket_buffer_size(void) {
     return MNL_SOCKET_BUFFER_SIZE;
 }
 
+/* setns(2) is declared by glibc only under _GNU_SOURCE: declare it here. */
+extern int setns(int fd, int nstype);
+static inline int cmnl_setns_net(int fd) {
+    return setns(fd, 0x40000000 /* CLONE_NEWNET */);
+}
+
 #endif

@@ -53,6 +53,18 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("collector.pm-events.buffer"), help: "Recent path-manager events kept in memory.")
     var eventBuffer: Int = 256
 
+    @Flag(name: .customLong("namespaces.named"),
+          help: "Also watch every named network namespace (/run/netns/*); series get a namespace label.")
+    var namedNamespaces = false
+
+    @Option(name: .customLong("namespaces.pid"),
+            help: "Also watch the network namespace of this process (repeatable); series get a namespace label.")
+    var namespacePids: [Int32] = []
+
+    @Flag(name: .customLong("namespaces.all"),
+          help: "Watch every distinct network namespace of the running processes (/proc/*/ns/net, by inode).")
+    var allNamespaces = false
+
     @Flag(name: .customLong("collector.connections.per-connection"),
           help: "Also publish one series set per connection and per subflow (token, endpoints, bytes, rtt, cwnd).")
     var perConnection: Bool = false
@@ -79,13 +91,17 @@ public struct ServeCommand: AsyncParsableCommand {
         let address = try ListenAddress.parse(listenAddress)
 
         var collectors: [any Collector] = []
-        if netstatCollector { collectors.append(NetstatCollector(procfs: procfs, logger: logger)) }
-        if connectionsCollector {
-            collectors.append(ConnectionsCollector(
-                options: .init(perConnection: perConnection, maxConnections: maxConnections), logger: logger))
+        let connectionOptions = ConnectionFamilies.Options(perConnection: perConnection, maxConnections: maxConnections)
+        let namespaces = NamespaceDiscovery.Options(named: namedNamespaces, pids: namespacePids, all: allNamespaces)
+        if namespaces.enabled {
+            // Every namespace, the exporter's own included (namespace="host"), through one collector.
+            collectors.append(NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, logger: logger))
+        } else {
+            if netstatCollector { collectors.append(NetstatCollector(procfs: procfs, logger: logger)) }
+            if connectionsCollector { collectors.append(ConnectionsCollector(options: connectionOptions, logger: logger)) }
+            if pathManagerCollector { collectors.append(PathManagerCollector()) }
+            if sysctlCollector { collectors.append(SysctlCollector(procfs: procfs)) }
         }
-        if pathManagerCollector { collectors.append(PathManagerCollector()) }
-        if sysctlCollector { collectors.append(SysctlCollector(procfs: procfs)) }
         let events = Self.eventsCollector(mode: pmEvents, procfs: procfs, capacity: eventBuffer, logger: logger)
         collectors.append(events)
         let live = LiveSnapshotReader(procfs: procfs, events: events.listener)

@@ -138,6 +138,11 @@ public final class NetnsLab: @unchecked Sendable {
         }
     }
 
+    /// Deletes the server namespace only (to watch a namespace disappear).
+    public func destroyServer() {
+        NetnsLab.delete(server)
+    }
+
     /// Kills what runs inside and deletes both namespaces. Safe to call twice.
     public func destroy() {
         guard !destroyed else { return }

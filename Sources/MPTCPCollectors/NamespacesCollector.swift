@@ -1,0 +1,102 @@
+import Logging
+import MPTCPCore
+import MPTCPKernel
+import Synchronization
+
+/// Collector `namespaces`: the counters, connections, path manager and
+/// sysctls of every watched network namespace, each series labelled
+/// `namespace`. Namespaces are discovered again at each scrape; each is
+/// read on a thread of its own that enters it with `setns(2)`, so the
+/// serving threads stay in the exporter's namespace.
+public final class NamespacesCollector: Collector {
+    public let name = "namespaces"
+    private let options: NamespaceDiscovery.Options
+    private let connectionOptions: ConnectionFamilies.Options
+    private let logger: Logger?
+
+    /// The collectors of one namespace, kept while it exists: their netlink
+    /// sockets were opened inside it and stay bound to it.
+    final class Bundle: Sendable {
+        let collectors: [any Collector]
+        init(connectionOptions: ConnectionFamilies.Options, logger: Logger?) {
+            collectors = [
+                // /proc/thread-self/net is the calling thread's namespace (/proc/net is the process leader's).
+                NetstatCollector(procfs: "/proc/thread-self", logger: logger),
+                ConnectionsCollector(options: connectionOptions, logger: logger),
+                PathManagerCollector(),
+                SysctlCollector(procfs: "/proc"),
+            ]
+        }
+    }
+    private let bundles = Mutex<[UInt64: Bundle]>([:])
+
+    public init(options: NamespaceDiscovery.Options, connectionOptions: ConnectionFamilies.Options, logger: Logger?) {
+        self.options = options
+        self.connectionOptions = connectionOptions
+        self.logger = logger
+    }
+
+    public func collect() throws -> [MetricFamily] {
+        let namespaces = NamespaceDiscovery.discover(options)
+        let current: [(NetworkNamespace, Bundle)] = bundles.withLock { bundles in
+            let live = Set(namespaces.map(\.inode))
+            bundles = bundles.filter { live.contains($0.key) }
+            return namespaces.map { namespace in
+                let bundle = bundles[namespace.inode] ?? Bundle(connectionOptions: connectionOptions, logger: logger)
+                bundles[namespace.inode] = bundle
+                return (namespace, bundle)
+            }
+        }
+        var merged: [String: MetricFamily] = [:]
+        var order: [String] = []
+        var success = MetricFamily(name: "mptcp_exporter_namespace_collector_success",
+            help: "Whether a collector succeeded in a watched network namespace (1) or failed (0).", type: .gauge)
+        var info = MetricFamily(name: "mptcp_namespace_info",
+            help: "One series per watched network namespace: its label (namespace), inode, and a process living in it (pid, command) when known. Value always 1.",
+            type: .gauge)
+        for (namespace, bundle) in current {
+            info.samples.append(Sample(labels: [
+                ("namespace", namespace.label), ("inode", String(namespace.inode)),
+                ("pid", namespace.pid.map(String.init) ?? ""), ("command", namespace.command ?? ""),
+            ], value: .unsigned(1)))
+            let outcome = NamespaceExecutor.run(in: namespace.path) { () -> [(String, Result<[MetricFamily], CollectorError>)] in
+                bundle.collectors.map { collector in
+                    do { return (collector.name, .success(try collector.collect())) } catch {
+                        return (collector.name, .failure(error as? CollectorError ?? CollectorError("\(error)")))
+                    }
+                }
+            }
+            let results: [(String, Result<[MetricFamily], CollectorError>)]
+            switch outcome {
+            case let .success(value): results = value
+            case let .failure(error):
+                // The namespace vanished between discovery and entering it, or cannot be entered.
+                logger?.debug("namespace not collected", metadata: ["namespace": "\(namespace.label)", "error": "\(error)"])
+                results = bundle.collectors.map { ($0.name, .failure(CollectorError(error.description))) }
+            }
+            for (collector, result) in results {
+                success.samples.append(Sample(labels: [("namespace", namespace.label), ("collector", collector)],
+                                              value: .unsigned(result.isSuccess ? 1 : 0)))
+                guard case let .success(families) = result else { continue }
+                for family in families {
+                    var labelled = family
+                    labelled.samples = family.samples.map { sample in
+                        Sample(labels: [("namespace", namespace.label)] + sample.labels, value: sample.value)
+                    }
+                    if merged[family.name] == nil {
+                        order.append(family.name)
+                        merged[family.name] = MetricFamily(name: family.name, help: family.help, type: family.type)
+                    }
+                    merged[family.name]?.samples += labelled.samples
+                }
+            }
+        }
+        return order.compactMap { merged[$0] } + [success, info,
+            MetricFamily(name: "mptcp_exporter_namespaces", help: "Network namespaces watched in this scrape.",
+                         type: .gauge, value: .unsigned(UInt64(current.count)))]
+    }
+}
+
+extension Result {
+    var isSuccess: Bool { if case .success = self { return true } else { return false } }
+}
