@@ -10,13 +10,17 @@ import Glibc
 /// `errors` and the rest is still returned.
 public final class LiveSnapshotReader: Sendable {
     private let procfs: String
+    private let netDirectory: String
     private let events: PathManagerEventListener?
     private let connections = Mutex<ConnectionReader?>(nil)
     /// Kept open between refreshes (resolving mptcp_pm costs a round trip); reopened after a failure.
     private let pathManager = Mutex<PathManagerClient?>(nil)
 
-    public init(procfs: String, events: PathManagerEventListener?) {
+    /// - Parameter netDirectory: where netstat and snmp are: `<procfs>/net` by
+    ///   default, `/proc/thread-self/net` for a thread that entered another namespace.
+    public init(procfs: String, netDirectory: String? = nil, events: PathManagerEventListener?) {
         self.procfs = procfs
+        self.netDirectory = netDirectory ?? procfs + "/net"
         self.events = events
     }
 
@@ -24,7 +28,7 @@ public final class LiveSnapshotReader: Sendable {
         var errors: [String] = []
         var table: NetstatTable?
         do {
-            table = NetstatParser.parse(try ProcFile.read(procfs + "/net/netstat")).merging(NetstatParser.parse(try ProcFile.read(procfs + "/net/snmp")))
+            table = NetstatParser.parse(try ProcFile.read(netDirectory + "/netstat")).merging(NetstatParser.parse(try ProcFile.read(netDirectory + "/snmp")))
         } catch {
             errors.append("counters: \(error)")
         }

@@ -32,21 +32,47 @@ public struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("path.procfs"), help: "procfs mount point.")
     var procfs: String = "/proc"
 
+    @Option(help: ArgumentHelp("Report on this network namespace: a name under /run/netns, a process id, host, or all (one report each).", valueName: "namespace"))
+    var netns: String?
+
     public init() {}
 
     public func validate() throws {
         guard interval >= 0, interval <= 3600 else { throw ValidationError("--interval must be between 0 and 3600 seconds") }
+        if netns == "all", format == .html { throw ValidationError("--netns all: choose one namespace for --format html") }
     }
 
     public func run() throws {
-        let snapshot: HostSnapshot
         if let from {
-            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: from)))
-            snapshot = try SnapshotArchive.decode(bytes)
-        } else {
-            snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
+            let snapshot = try SnapshotArchive.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: from))))
+            try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: format), to: output)
+            return
         }
-        let text = try ReportOutput.render(ReportBuilder.build(snapshot), format: format)
+        guard let netns else {
+            let snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
+            try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: format), to: output)
+            return
+        }
+        let (interval, events, procfs) = (self.interval, self.events, self.procfs)
+        let reports = try NamespaceSelection.each(try NamespaceSelection.resolve(netns)) {
+            ReportBuilder.build(SnapshotCollector.collect(procfs: procfs, netDirectory: "/proc/thread-self/net", interval: interval,
+                                                          events: events.policy(procfs: procfs)))
+        }
+        if reports.count == 1, let report = reports.first {
+            try ReportOutput.write(try ReportOutput.render(report.value, format: format), to: output)
+            return
+        }
+        var text = ""
+        if format == .json {
+            // An array of {"namespace": label, "report": report}.
+            text = "[\n" + (try reports.map { "{\"namespace\": \"\($0.namespace)\", \"report\": " + (try ReportOutput.render($0.value, format: .json)) + "}" }
+                .joined(separator: ",\n")) + "]\n"
+        } else {
+            for (namespace, report) in reports {
+                text += (format == .markdown ? "\n# Namespace \(namespace)\n" : "\n==== namespace \(namespace) ====\n")
+                text += try ReportOutput.render(report, format: format)
+            }
+        }
         try ReportOutput.write(text, to: output)
     }
 }
@@ -73,10 +99,25 @@ public struct SnapshotCommand: ParsableCommand {
     @Option(name: .customLong("path.procfs"), help: "procfs mount point.")
     var procfs: String = "/proc"
 
+    @Option(help: ArgumentHelp("Snapshot this network namespace: a name under /run/netns, a process id, or host.", valueName: "namespace"))
+    var netns: String?
+
     public init() {}
 
+    public func validate() throws {
+        if netns == "all" { throw ValidationError("--netns all: a snapshot holds one namespace; take one per namespace") }
+    }
+
     public func run() throws {
-        let snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
+        let (interval, events, procfs) = (self.interval, self.events, self.procfs)
+        let snapshot: HostSnapshot
+        if let netns, let namespace = try NamespaceSelection.resolve(netns).first {
+            snapshot = try NamespaceSelection.each([namespace]) {
+                SnapshotCollector.collect(procfs: procfs, netDirectory: "/proc/thread-self/net", interval: interval, events: events.policy(procfs: procfs))
+            }[0].value
+        } else {
+            snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
+        }
         let path = output ?? "mptcp-snapshot-\(snapshot.hostname)-\(Int(snapshot.second.time)).tar"
         try Data(SnapshotArchive.encode(snapshot)).write(to: URL(fileURLWithPath: path))
         if let report { try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: .json), to: report) }

@@ -10,13 +10,15 @@ import Glibc
 public enum SnapshotCollector {
     public enum EventsPolicy: Sendable { case listen, skip(String) }
 
-    public static func collect(procfs: String, interval: Double, events: EventsPolicy) -> HostSnapshot {
+    /// - Parameter netDirectory: where netstat and snmp are (`<procfs>/net` by default).
+    public static func collect(procfs: String, netDirectory: String? = nil, interval: Double, events: EventsPolicy) -> HostSnapshot {
+        let net = netDirectory ?? procfs + "/net"
         var errors: [String] = []
         func sample() -> HostSnapshot.Sample {
             let time = PathManagerEventListener.now()
             var netstat: [UInt8] = [], snmp: [UInt8] = []
-            do { netstat = try ProcFile.read(procfs + "/net/netstat") } catch { errors.append("\(error)") }
-            do { snmp = try ProcFile.read(procfs + "/net/snmp") } catch { errors.append("\(error)") }
+            do { netstat = try ProcFile.read(net + "/netstat") } catch { errors.append("\(error)") }
+            do { snmp = try ProcFile.read(net + "/snmp") } catch { errors.append("\(error)") }
             return HostSnapshot.Sample(time: time, netstat: netstat, snmp: snmp)
         }
 

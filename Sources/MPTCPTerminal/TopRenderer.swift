@@ -131,7 +131,8 @@ public enum TopRenderer {
             let idle = [c.lastDataSent, c.lastDataReceived].compactMap { $0 }.min().map { formatMilliseconds($0) } ?? "-"
             let stateName = abbreviate(c.state)
             let selected = index == state.selected
-            let text = (selected ? ">" : " ") + Columns.pad(c.token, 9) + Columns.pad(both ? "\(c.local) -> \(c.remote)" : c.remote, endpoints - 1) + " " + Columns.pad(stateName, 6)
+            let ends = (c.namespace.map { "[\($0)] " } ?? "") + (both ? "\(c.local) -> \(c.remote)" : c.remote)
+            let text = (selected ? ">" : " ") + Columns.pad(c.token, 9) + Columns.pad(ends, endpoints - 1) + " " + Columns.pad(stateName, 6)
                 + Columns.pad("\(active)/\(backup)/\(c.subflows.count)", 9) + (c.fallback ? "F " : "  ")
                 + Columns.right(Columns.rate(row.sendRate), 7) + Columns.right(Columns.rate(row.receiveRate), 7)
                 + Columns.right(c.retransmits.map(String.init) ?? "-", 5) + Columns.right(idle, 6)

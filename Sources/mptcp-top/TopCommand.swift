@@ -42,8 +42,8 @@ struct TopCommand: ParsableCommand {
     @Option(help: "Width of batch-mode frames.")
     var width: Int = 160
 
-    @Option(help: "Label of the network namespace shown in the header.")
-    var namespace: String = "host"
+    @Option(help: ArgumentHelp("Watch this network namespace (a name under /run/netns, a process id, host) or all of them at once.", valueName: "namespace"))
+    var netns: String?
 
     func validate() throws {
         guard interval >= 0.1, interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
@@ -58,13 +58,34 @@ struct TopCommand: ParsableCommand {
             let client = try SnapshotHTTPClient(source: source)
             fetch = { try LiveSnapshotJSON.decode(try client.fetch()) }
             sourceLabel = source
+        } else if let netns {
+            // Each namespace is read on a thread that entered it; its reader and
+            // event listener are created there, so their sockets belong to it.
+            let namespaces = try NamespaceSelection.resolve(netns)
+            let (events, procfs) = (self.events, self.procfs)
+            let readers = try NamespaceSelection.each(namespaces) { () -> LiveSnapshotReader in
+                let listener = events.reasonNotToListen(procfs: procfs) == nil ? PathManagerEventListener() : nil
+                return LiveSnapshotReader(procfs: procfs, netDirectory: "/proc/thread-self/net", events: listener)
+            }
+            let pairs = zip(namespaces, readers.map(\.value)).map { ($0, $1) }
+            fetch = {
+                let parts = try pairs.map { namespace, reader -> (namespace: String, snapshot: LiveSnapshot) in
+                    switch NamespaceExecutor.run(in: namespace.path, { reader.read() }) {
+                    case let .success(snapshot): return (namespace.label, snapshot)
+                    case let .failure(error): throw error
+                    }
+                }
+                return parts.count == 1 ? parts[0].snapshot : LiveSnapshot.merge(parts)
+            }
+            sourceLabel = "local"
         } else {
             let listener = events.reasonNotToListen(procfs: procfs) == nil ? PathManagerEventListener() : nil
             let reader = LiveSnapshotReader(procfs: procfs, events: listener)
             fetch = { reader.read() }
             sourceLabel = "local"
         }
-        let state = TopState(interval: interval, source: sourceLabel, namespace: namespace)
+        let label = netns.map { $0 == "all" ? "all (counters summed)" : $0 } ?? "host"
+        let state = TopState(interval: interval, source: sourceLabel, namespace: label)
         let batch = once || iterations != nil || !Terminal.isInteractive
         if batch {
             TopApp.runBatch(state: state, iterations: once ? 1 : (iterations ?? 1), width: width,

@@ -54,6 +54,22 @@ struct NamespacesEndToEndTests {
         #expect(first.first { $0.name == "mptcp_connections" && $0.labels["namespace"] == a.client && $0.labels["state"] == "established" }?.value == 2)
         #expect(first.contains { $0.name == "mptcp_namespace_info" && $0.labels["namespace"] == "host" })
 
+        // mptcp-top and the report select one namespace, or show them all.
+        let one = try Command.check([Products.top, "--netns", a.client, "--once"])
+        #expect(one.split(separator: "\n").filter { $0.contains("ESTAB") }.count == 2, "\(one)")
+        let all = try Command.check([Products.top, "--netns", "all", "--once", "--width", "200"])
+        let rows = all.split(separator: "\n").filter { $0.contains("ESTAB") }
+        #expect(rows.filter { $0.contains("[\(a.client)]") }.count == 2 && rows.filter { $0.contains("[\(b.client)]") }.count == 3, "\(all)")
+        #expect(all.contains("ns all"))
+        let report = try JSONSerialization.jsonObject(with: Data(try Command.check(
+            [Products.exporter, "report", "--netns", b.client, "--interval", "0", "--events", "off", "--format", "json"]).utf8)) as? [String: Any]
+        #expect((report?["connections"] as? [String: Any])?["fallback"] as? Int == 3)
+        #expect((report?["findings"] as? [[String: Any]])?.contains { $0["id"] as? String == "active_open_fallback" } == true)
+        let reports = try JSONSerialization.jsonObject(with: Data(try Command.check(
+            [Products.exporter, "report", "--netns", "all", "--interval", "0", "--events", "off", "--format", "json"]).utf8)) as? [[String: Any]]
+        let reported = Set((reports ?? []).compactMap { $0["namespace"] as? String })
+        #expect(reported.isSuperset(of: [a.client, b.client, "host"]), "\(reported)")
+
         // Between two scrapes: one namespace appears, one disappears.
         let added = "mpx-nsnew-\(getpid())"
         try Command.check(["ip", "netns", "add", added])

@@ -42,6 +42,8 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         public var lastDataSent: UInt32?
         public var lastDataReceived: UInt32?
         public var subflows: [SubflowEntry]
+        /// The network namespace, when several are shown at once.
+        public var namespace: String?
 
         public init(token: String, family: String, local: String, remote: String, state: String, fallback: Bool,
                     bytesSent: UInt64? = nil, bytesReceived: UInt64? = nil, bytesRetransmitted: UInt64? = nil,
@@ -153,6 +155,31 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         self.eventsAvailable = eventsAvailable
         self.events = events
         self.errors = errors
+    }
+
+    /// Several namespaces' snapshots as one: connections tagged with their
+    /// namespace, counters summed, endpoints and events put together.
+    public static func merge(_ parts: [(namespace: String, snapshot: LiveSnapshot)]) -> LiveSnapshot {
+        guard var merged = parts.first?.snapshot else { return LiveSnapshot(time: 0, hostname: "", kernel: "") }
+        merged.connections = []
+        merged.counters = [:]
+        merged.tcp = [:]
+        merged.listeners = []
+        merged.endpoints = []
+        merged.events = []
+        merged.errors = []
+        for (namespace, part) in parts {
+            merged.connections += part.connections.map { var entry = $0; entry.namespace = namespace; return entry }
+            for (name, value) in part.counters { merged.counters[name, default: 0] &+= value }
+            for (name, value) in part.tcp { merged.tcp[name, default: 0] &+= value }
+            merged.listeners += part.listeners.map { "[\(namespace)] \($0)" }
+            merged.endpoints += part.endpoints
+            merged.events += part.events.map { var event = $0; event.summary = "[\(namespace)] " + event.summary; return event }
+            merged.errors += part.errors.map { "[\(namespace)] " + $0 }
+            merged.eventsAvailable = merged.eventsAvailable || part.eventsAvailable
+        }
+        merged.events.sort { $0.time > $1.time }
+        return merged
     }
 
     /// Assembles a snapshot from what the kernel layer read; any part may be missing.
