@@ -254,6 +254,19 @@ public enum CounterCatalog {
         byKey[section + "\u{0}" + name]
     }
 
+    /// Series name and HELP text of every known counter, computed once (a
+    /// scrape would otherwise redo the naming rule for each counter).
+    static let rendered: [String: (series: String, help: String)] = {
+        var map: [String: (series: String, help: String)] = [:]
+        for descriptor in mptcp + tcp { map[descriptor.section + "\u{0}" + descriptor.name] = (descriptor.seriesName, descriptor.helpText) }
+        return map
+    }()
+
+    /// ``CounterDescriptor/seriesName`` and ``CounterDescriptor/helpText``, cached for known counters.
+    public static func seriesAndHelp(_ descriptor: CounterDescriptor) -> (series: String, help: String) {
+        rendered[descriptor.section + "\u{0}" + descriptor.name] ?? (descriptor.seriesName, descriptor.helpText)
+    }
+
     /// The descriptor of any MPTcpExt counter the kernel has: the known one, or
     /// a generic one in the `other` diagram for names this table does not know.
     public static func descriptor(mptcpCounter name: String) -> CounterDescriptor {

@@ -21,9 +21,9 @@ public enum CounterFamilies {
         var diagramsPresent = Set<String>()
         for counter in mptcp?.counters ?? [] {
             let descriptor = CounterCatalog.descriptor(mptcpCounter: counter.name)
-            let series = descriptor.seriesName
+            let (series, help) = CounterCatalog.seriesAndHelp(descriptor)
             families.append(MetricFamily(
-                name: series, help: descriptor.helpText,
+                name: series, help: help,
                 type: descriptor.kind == .gauge ? .gauge : .counter,
                 value: .unsigned(counter.value)))
             info.samples.append(Sample(labels: [
@@ -46,8 +46,9 @@ public enum CounterFamilies {
 
         for descriptor in CounterCatalog.tcp {
             guard let value = table[descriptor.section, descriptor.name] else { continue }
+            let (series, help) = CounterCatalog.seriesAndHelp(descriptor)
             families.append(MetricFamily(
-                name: descriptor.seriesName, help: descriptor.helpText,
+                name: series, help: help,
                 type: descriptor.kind == .gauge ? .gauge : .counter, value: .unsigned(value)))
         }
         return families

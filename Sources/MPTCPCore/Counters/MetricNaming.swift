@@ -54,6 +54,11 @@ public enum MetricNaming {
 
     /// Whether `name` is a valid Prometheus metric name.
     public static func isValidMetricName(_ name: String) -> Bool {
+        if let valid = name.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+            guard let first = bytes.first else { return false }
+            func letter(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c == 95 || c == 58 }
+            return letter(first) && bytes.dropFirst().allSatisfy { letter($0) || ($0 >= 48 && $0 <= 57) }
+        }) { return valid }
         guard let first = name.unicodeScalars.first else { return false }
         func ok(_ c: Unicode.Scalar, first: Bool) -> Bool {
             (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_" || c == ":"

@@ -16,9 +16,14 @@ public enum ExpositionRenderer {
     }
 
     public static func render(_ families: [MetricFamily], into out: inout [UInt8]) {
-        var seen = Set<String>()
-        let valid = families.filter { MetricNaming.isValidMetricName($0.name) && seen.insert($0.name).inserted }
-        for family in valid.sorted(by: { $0.name < $1.name }) {
+        // Sorted by name, then by position so that the first of duplicates wins.
+        let ordered = families.enumerated()
+            .filter { MetricNaming.isValidMetricName($0.element.name) }
+            .sorted { $0.element.name != $1.element.name ? $0.element.name < $1.element.name : $0.offset < $1.offset }
+        var previous: String?
+        for (_, family) in ordered {
+            if family.name == previous { continue }
+            previous = family.name
             append("# HELP ", to: &out)
             append(family.name, to: &out)
             out.append(UInt8(ascii: " "))
@@ -29,8 +34,7 @@ public enum ExpositionRenderer {
             out.append(UInt8(ascii: " "))
             append(family.type.rawValue, to: &out)
             out.append(UInt8(ascii: "\n"))
-            let samples = family.samples.count > 1
-                ? family.samples.sorted { labelKey($0).lexicographicallyPrecedes(labelKey($1)) } : family.samples
+            let samples = sortedSamples(family.samples)
             for sample in samples {
                 append(family.name, to: &out)
                 if !sample.labels.isEmpty {
@@ -58,8 +62,13 @@ public enum ExpositionRenderer {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func labelKey(_ sample: Sample) -> [String] {
-        sample.labels.map(\.value)
+    /// Samples ordered by their label values; keys computed once, and no
+    /// sort at all when the collector already produced them in order.
+    private static func sortedSamples(_ samples: [Sample]) -> [Sample] {
+        guard samples.count > 1 else { return samples }
+        let keys = samples.map { $0.labels.map(\.value) }
+        if zip(keys, keys.dropFirst()).allSatisfy({ !$1.lexicographicallyPrecedes($0) }) { return samples }
+        return keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }.map { samples[$0] }
     }
 
     private static func append(_ string: String, to out: inout [UInt8]) {
@@ -68,6 +77,14 @@ public enum ExpositionRenderer {
 
     /// HELP escapes `\` and newline; label values also escape `"`.
     private static func appendEscaped(_ string: String, quote: Bool, to out: inout [UInt8]) {
+        // Almost nothing needs escaping: copy it whole when nothing does.
+        let clean = string.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") || (quote && $0 == UInt8(ascii: "\"")) }
+        }
+        if clean == true {
+            out.append(contentsOf: string.utf8)
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
