@@ -12,27 +12,33 @@ public final class NamespacesCollector: Collector {
     public let name = "namespaces"
     private let options: NamespaceDiscovery.Options
     private let connectionOptions: ConnectionFamilies.Options
+    private let enabled: Set<String>
     private let logger: Logger?
 
     /// The collectors of one namespace, kept while it exists: their netlink
     /// sockets were opened inside it and stay bound to it.
     final class Bundle: Sendable {
         let collectors: [any Collector]
-        init(connectionOptions: ConnectionFamilies.Options, logger: Logger?) {
-            collectors = [
+        init(connectionOptions: ConnectionFamilies.Options, enabled: Set<String>, logger: Logger?) {
+            let all: [any Collector] = [
                 // /proc/thread-self/net is the calling thread's namespace (/proc/net is the process leader's).
                 NetstatCollector(procfs: "/proc/thread-self", logger: logger),
                 ConnectionsCollector(options: connectionOptions, logger: logger),
                 PathManagerCollector(),
                 SysctlCollector(procfs: "/proc"),
             ]
+            collectors = all.filter { enabled.contains($0.name) }
         }
     }
     private let bundles = Mutex<[UInt64: Bundle]>([:])
 
-    public init(options: NamespaceDiscovery.Options, connectionOptions: ConnectionFamilies.Options, logger: Logger?) {
+    /// - Parameter enabled: names of the per-namespace collectors to run
+    ///   (`netstat`, `connections`, `path_manager`, `sysctl`).
+    public init(options: NamespaceDiscovery.Options, connectionOptions: ConnectionFamilies.Options,
+                enabled: Set<String> = ["netstat", "connections", "path_manager", "sysctl"], logger: Logger?) {
         self.options = options
         self.connectionOptions = connectionOptions
+        self.enabled = enabled
         self.logger = logger
     }
 
@@ -42,7 +48,7 @@ public final class NamespacesCollector: Collector {
             let live = Set(namespaces.map(\.inode))
             bundles = bundles.filter { live.contains($0.key) }
             return namespaces.map { namespace in
-                let bundle = bundles[namespace.inode] ?? Bundle(connectionOptions: connectionOptions, logger: logger)
+                let bundle = bundles[namespace.inode] ?? Bundle(connectionOptions: connectionOptions, enabled: enabled, logger: logger)
                 bundles[namespace.inode] = bundle
                 return (namespace, bundle)
             }

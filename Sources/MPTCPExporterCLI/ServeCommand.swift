@@ -24,7 +24,7 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose the metrics.")
     var telemetryPath: String = "/metrics"
 
-    @Option(name: .customLong("path.procfs"), help: "procfs mount point (read: net/netstat, net/snmp).")
+    @Option(name: .customLong("path.procfs"), help: "procfs mount point (read: net/netstat, net/snmp, sys/net/mptcp).")
     var procfs: String = "/proc"
 
     @Option(name: .customLong("log.level"), help: "Only log messages at this level or above: debug, info, warn, error.")
@@ -95,7 +95,12 @@ public struct ServeCommand: AsyncParsableCommand {
         let namespaces = NamespaceDiscovery.Options(named: namedNamespaces, pids: namespacePids, all: allNamespaces)
         if namespaces.enabled {
             // Every namespace, the exporter's own included (namespace="host"), through one collector.
-            collectors.append(NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, logger: logger))
+            var enabled = Set<String>()
+            if netstatCollector { enabled.insert("netstat") }
+            if connectionsCollector { enabled.insert("connections") }
+            if pathManagerCollector { enabled.insert("path_manager") }
+            if sysctlCollector { enabled.insert("sysctl") }
+            collectors.append(NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, enabled: enabled, logger: logger))
         } else {
             if netstatCollector { collectors.append(NetstatCollector(procfs: procfs, logger: logger)) }
             if connectionsCollector { collectors.append(ConnectionsCollector(options: connectionOptions, logger: logger)) }
