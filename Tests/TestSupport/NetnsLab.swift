@@ -99,15 +99,17 @@ public final class NetnsLab: @unchecked Sendable {
     // MARK: Lifecycle
 
     private func build(_ options: Options) throws {
+        // Creating a namespace can wait on the kernel tearing others down.
+        func check(_ arguments: [String]) throws { try Command.check(arguments, timeout: 300) }
         let ip = "ip"
-        try Command.check([ip, "netns", "add", client])
-        try Command.check([ip, "netns", "add", server])
+        try check([ip, "netns", "add", client])
+        try check([ip, "netns", "add", server])
         for link in 1...2 {
-            try Command.check([ip, "link", "add", "c\(link)", "netns", client, "type", "veth",
+            try check([ip, "link", "add", "c\(link)", "netns", client, "type", "veth",
                                "peer", "name", "s\(link)", "netns", server])
         }
         for namespace in [client, server] {
-            try Command.check([ip, "-n", namespace, "link", "set", "lo", "up"])
+            try check([ip, "-n", namespace, "link", "set", "lo", "up"])
             try exec(namespace, ["sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"])
         }
         for link in 1...2 {
@@ -115,26 +117,26 @@ public final class NetnsLab: @unchecked Sendable {
                 (client, "c\(link)", clientAddress(link: link), clientAddress6(link: link)),
                 (server, "s\(link)", serverAddress(link: link), serverAddress6(link: link)),
             ] {
-                try Command.check([ip, "-n", namespace, "addr", "add", "\(v4)/24", "dev", device])
-                try Command.check([ip, "-n", namespace, "addr", "add", "\(v6)/64", "dev", device, "nodad"])
-                try Command.check([ip, "-n", namespace, "link", "set", device, "up"])
+                try check([ip, "-n", namespace, "addr", "add", "\(v4)/24", "dev", device])
+                try check([ip, "-n", namespace, "addr", "add", "\(v6)/64", "dev", device, "nodad"])
+                try check([ip, "-n", namespace, "link", "set", device, "up"])
             }
         }
         // Traffic from the client's second addresses leaves through c2.
-        try Command.check([ip, "-n", client, "rule", "add", "from", clientAddress(link: 2), "table", "102"])
-        try Command.check([ip, "-n", client, "route", "add", "default", "via", serverAddress(link: 2), "dev", "c2", "table", "102"])
-        try Command.check([ip, "-n", client, "-6", "rule", "add", "from", clientAddress6(link: 2), "table", "102"])
-        try Command.check([ip, "-n", client, "-6", "route", "add", "default", "via", serverAddress6(link: 2), "dev", "c2", "table", "102"])
+        try check([ip, "-n", client, "rule", "add", "from", clientAddress(link: 2), "table", "102"])
+        try check([ip, "-n", client, "route", "add", "default", "via", serverAddress(link: 2), "dev", "c2", "table", "102"])
+        try check([ip, "-n", client, "-6", "rule", "add", "from", clientAddress6(link: 2), "table", "102"])
+        try check([ip, "-n", client, "-6", "route", "add", "default", "via", serverAddress6(link: 2), "dev", "c2", "table", "102"])
         for namespace in [client, server] {
-            try Command.check([ip, "-n", namespace, "mptcp", "limits", "set",
+            try check([ip, "-n", namespace, "mptcp", "limits", "set",
                                "subflow", "\(options.limits.subflows)", "add_addr_accepted", "\(options.limits.addAddrAccepted)"])
         }
         if options.clientSubflowEndpoint {
-            try Command.check([ip, "-n", client, "mptcp", "endpoint", "add", clientAddress(link: 2), "dev", "c2", "subflow"])
-            try Command.check([ip, "-n", client, "mptcp", "endpoint", "add", clientAddress6(link: 2), "dev", "c2", "subflow"])
+            try check([ip, "-n", client, "mptcp", "endpoint", "add", clientAddress(link: 2), "dev", "c2", "subflow"])
+            try check([ip, "-n", client, "mptcp", "endpoint", "add", clientAddress6(link: 2), "dev", "c2", "subflow"])
         }
         if options.serverSignalEndpoint {
-            try Command.check([ip, "-n", server, "mptcp", "endpoint", "add", serverAddress(link: 2), "dev", "s2", "signal"])
+            try check([ip, "-n", server, "mptcp", "endpoint", "add", serverAddress(link: 2), "dev", "s2", "signal"])
         }
     }
 
@@ -154,7 +156,7 @@ public final class NetnsLab: @unchecked Sendable {
         if let pids = try? Command.run(["ip", "netns", "pids", namespace], timeout: 10).stdout {
             for pid in pids.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
         }
-        _ = try? Command.run(["ip", "netns", "del", namespace], timeout: 10)
+        _ = try? Command.run(["ip", "netns", "del", namespace], timeout: 120)
     }
 
     /// Deletes `mpx-*` namespaces whose creating test process is gone.
