@@ -36,33 +36,6 @@ public enum Command {
         return result.stdout
     }
 
-    /// Runs a program that leaves a daemon behind (tmux starting its server)
-    /// with `posix_spawnp` and `waitpid`: Foundation's Process keeps reporting
-    /// such a child as running. Output goes to /dev/null; returns the exit status.
-    @discardableResult
-    public static func spawnAndWait(_ arguments: [String], timeout: Double = 20) throws -> Int32 {
-        var pid: pid_t = 0
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
-        }
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        let status = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
-        guard status == 0 else { throw Failure(description: "posix_spawnp \(arguments[0]): \(status)") }
-        let deadline = Date().addingTimeInterval(timeout)
-        var waitStatus: Int32 = 0
-        while Date() < deadline {
-            let result = waitpid(pid, &waitStatus, WNOHANG)
-            if result == pid { return (waitStatus >> 8) & 0xff }
-            usleep(20_000)
-        }
-        kill(pid, SIGKILL)
-        throw Failure(description: "timed out after \(timeout) s: \(arguments.joined(separator: " "))")
-    }
-
     /// The absolute path of `name` in PATH, or nil.
     public static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
@@ -74,12 +47,17 @@ public enum Command {
     }
 }
 
-/// A child process whose output goes to temporary files.
+/// A child process whose output goes to temporary files, started with
+/// `posix_spawnp(3)` and watched with `waitpid(2)`. (Foundation's `Process`
+/// crashed in `run()` when several tests started programs at once, and never
+/// saw a tmux client exit when it left its server behind.)
 public final class BackgroundProcess: @unchecked Sendable {
     public let arguments: [String]
-    private let process = Process()
+    public let pid: pid_t
     private let outPath: String
     private let errPath: String
+    private let lock = NSLock()
+    private var status: Int32?
 
     public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         guard let first = arguments.first else { throw Command.Failure(description: "empty command") }
@@ -87,31 +65,45 @@ public final class BackgroundProcess: @unchecked Sendable {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("mptcp-e2e-\(UUID().uuidString)").path
         outPath = base + ".out"
         errPath = base + ".err"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let executable = first.hasPrefix("/") ? first : (Command.which(first) ?? first)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        try process.run()
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        var child: pid_t = 0
+        let result = posix_spawnp(&child, first, &actions, nil, argv, envp)
+        guard result == 0 else { throw Command.Failure(description: "posix_spawnp \(first): \(String(cString: strerror(result)))") }
+        pid = child
     }
 
-    public var pid: Int32 { process.processIdentifier }
-    public var isRunning: Bool { process.isRunning }
-    public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+    /// Reaps the child if it exited (`waitpid` with WNOHANG).
+    private func poll() -> Int32? {
+        lock.lock(); defer { lock.unlock() }
+        if let status { return status }
+        var raw: Int32 = 0
+        let result = waitpid(pid, &raw, WNOHANG)
+        guard result == pid else { return result < 0 ? -1 : nil }
+        let signal = raw & 0x7f
+        status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+        return status
+    }
+
+    public var isRunning: Bool { poll() == nil }
+    public var exitStatus: Int32? { poll() }
     public var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
 
     /// Waits until the process exits; false if it is still running after `timeout`.
     public func waitForExit(timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        return !process.isRunning
+        while isRunning, Date() < deadline { usleep(20_000) }
+        return !isRunning
     }
 
     /// Waits until `condition` holds on what the process wrote (bounded).
@@ -119,7 +111,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition(stdout, stderr) { return true }
-            if !process.isRunning { return condition(stdout, stderr) }
+            if !isRunning { return condition(stdout, stderr) }
             usleep(20_000)
         }
         return false
@@ -127,12 +119,12 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     /// Sends `signal` (SIGTERM by default).
     public func signal(_ number: Int32 = SIGTERM) {
-        if process.isRunning { kill(process.processIdentifier, number) }
+        if isRunning { kill(pid, number) }
     }
 
     /// SIGTERM, then SIGKILL if it is still running after `grace` seconds.
     public func stop(grace: Double = 5) {
-        guard process.isRunning else { return }
+        guard isRunning else { return }
         signal(SIGTERM)
         if !waitForExit(timeout: grace) {
             signal(SIGKILL)

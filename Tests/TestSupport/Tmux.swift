@@ -11,9 +11,8 @@ public final class Tmux: @unchecked Sendable {
     /// Starts `command` (a shell command line) in a detached session of `width`×`height`.
     public init(command: String, width: Int = 120, height: Int = 40) throws {
         socket = "mptcp-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let status = try Command.spawnAndWait(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
-                                               "-x", "\(width)", "-y", "\(height)", command])
-        guard status == 0 else { throw Command.Failure(description: "tmux new-session exited \(status)") }
+        try Command.check(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+                           "-x", "\(width)", "-y", "\(height)", command])
         try Command.check(["tmux", "-L", socket, "set-option", "-t", session, "remain-on-exit", "on"])
     }
 
@@ -44,6 +43,6 @@ public final class Tmux: @unchecked Sendable {
     }
 
     deinit {
-        _ = try? Command.spawnAndWait(["tmux", "-L", socket, "kill-server"], timeout: 10)
+        _ = try? Command.run(["tmux", "-L", socket, "kill-server"], timeout: 10)
     }
 }
