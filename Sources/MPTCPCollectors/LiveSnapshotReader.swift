@@ -57,11 +57,9 @@ public final class LiveSnapshotReader: Sendable {
         let sysctls = try? SysctlReader.mptcp(procfs: procfs)
         var recent: [PathManagerEvent]?
         if let events, case .listening = events.state { recent = events.snapshot.recent }
-        var host = utsname()
-        uname(&host)
-        func field<T>(_ value: T) -> String { withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } }
+        let host = HostIdentity.read()
         return LiveSnapshot.make(
-            time: PathManagerEventListener.now(), hostname: field(host.nodename), kernel: field(host.release),
+            time: PathManagerEventListener.now(), hostname: host.hostname, kernel: host.kernel,
             netstat: table, connections: snapshot, endpoints: endpoints, limits: limits, sysctls: sysctls,
             interfaceNames: InterfaceTable.read().namesByIndex, events: recent, errors: errors)
     }

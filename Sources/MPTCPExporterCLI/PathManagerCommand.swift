@@ -66,15 +66,7 @@ public struct PathManagerCommand: ParsableCommand {
     }
 }
 
-/// The fixture format: each datagram as a little-endian u32 length and its bytes.
+/// The fixture format, the same as the snapshot archive's datagram files.
 enum RawDatagrams {
-    static func encode(_ datagrams: [[UInt8]]) -> Data {
-        var file: [UInt8] = []
-        for datagram in datagrams {
-            let length = UInt32(datagram.count)
-            file += [UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24)]
-            file += datagram
-        }
-        return Data(file)
-    }
+    static func encode(_ datagrams: [[UInt8]]) -> Data { Data(SnapshotArchive.encodeDatagrams(datagrams)) }
 }

@@ -70,32 +70,16 @@ public enum SnapshotCollector {
             errors.append("sysctl: \(procfs)/sys/net/mptcp unreadable")
         }
         let interfaces = InterfaceTable.read()
-        let connections = ConnectionReaderRemotes.remotes(sockDiag, interfaces: interfaces)
-        let routes = RouteLookup.check(endpoints: endpoints, remotes: connections, interfaces: interfaces)
+        var seen = Set<IPAddress>()
+        let remotes = ConnectionJoiner.join(raw: sockDiag, interfaces: interfaces).connections.map(\.remote).filter { seen.insert($0).inserted }
+        let routes = RouteLookup.check(endpoints: endpoints, remotes: remotes, interfaces: interfaces)
 
-        var host = utsname()
-        uname(&host)
-        func field<T>(_ value: T) -> String {
-            withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        }
+        let host = HostIdentity.read()
         return HostSnapshot(
-            hostname: field(host.nodename), kernel: field(host.release), first: first, second: second,
+            hostname: host.hostname, kernel: host.kernel, first: first, second: second,
             sockDiag: sockDiag, interfaces: interfaces, endpointsRaw: endpointsRaw, limitsRaw: limitsRaw,
             sysctlFiles: sysctls, eventsRaw: listener == nil ? nil : raw.withLock { $0 },
             eventsUnavailableReason: unavailable, routeChecks: routes, collectionErrors: errors)
-    }
-}
-
-/// The remote addresses of the current connections, for route checks.
-enum ConnectionReaderRemotes {
-    static func remotes(_ sockDiag: [String: [[UInt8]]], interfaces: InterfaceTable) -> [IPAddress] {
-        var joiner = ConnectionJoiner(interfaces: interfaces)
-        for name in ["mptcp-inet", "mptcp-inet6"] {
-            var result = SockDiagDecoder.Result()
-            for datagram in sockDiag[name] ?? [] { SockDiagDecoder.decode(ByteView(datagram), infoKind: .mptcp, into: &result) { joiner.addMPTCP($0) } }
-        }
-        var seen = Set<IPAddress>()
-        return joiner.finish().connections.map(\.remote).filter { seen.insert($0).inserted }
     }
 }
 
@@ -133,5 +117,17 @@ public enum RouteLookup {
             }
         }
         return checks
+    }
+}
+
+/// The host name and kernel release (`uname(2)`).
+public enum HostIdentity {
+    public static func read() -> (hostname: String, kernel: String) {
+        var host = utsname()
+        uname(&host)
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return (field(host.nodename), field(host.release))
     }
 }

@@ -8,19 +8,9 @@ enum SockDiagFixture {
         try datagramsAt("sockdiag-6.18-\(side)/\(file).bin")
     }
 
-    /// Any capture file under Fixtures/.
+    /// Any capture file under Fixtures/ (the snapshot archive's datagram format).
     static func datagramsAt(_ path: String) throws -> [[UInt8]] {
-        let bytes = try Fixture.bytes(path)
-        var datagrams: [[UInt8]] = []
-        var offset = 0
-        while offset + 4 <= bytes.count {
-            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
-            offset += 4
-            guard offset + length <= bytes.count else { break }
-            datagrams.append(Array(bytes[offset..<(offset + length)]))
-            offset += length
-        }
-        return datagrams
+        SnapshotArchive.decodeDatagrams(try Fixture.bytes(path))
     }
 
     static func decode(_ side: String) throws -> (mptcp: [DiagSocket], tcp: [DiagSocket]) {

@@ -29,6 +29,23 @@ public struct ConnectionJoiner {
         return joiner.finish()
     }
 
+    /// The join of raw dumps kept by name (`mptcp-inet`, `mptcp-inet6`,
+    /// `tcp-inet`, `tcp-inet6`: what snapshots and archives store).
+    public static func join(raw: [String: [[UInt8]]], interfaces: InterfaceTable = InterfaceTable()) -> ConnectionSnapshot {
+        var joiner = ConnectionJoiner(interfaces: interfaces)
+        for (names, kind) in [(["mptcp-inet", "mptcp-inet6"], DiagSocket.InfoKind.mptcp), (["tcp-inet", "tcp-inet6"], .tcp)] {
+            for name in names {
+                var result = SockDiagDecoder.Result()
+                for datagram in raw[name] ?? [] {
+                    SockDiagDecoder.decode(ByteView(datagram), infoKind: kind, into: &result) { socket in
+                        if kind == .mptcp { joiner.addMPTCP(socket) } else { joiner.addTCP(socket) }
+                    }
+                }
+            }
+        }
+        return joiner.finish()
+    }
+
     /// An MPTCP socket: a connection or a listener.
     public mutating func addMPTCP(_ socket: DiagSocket) {
         let header = socket.header

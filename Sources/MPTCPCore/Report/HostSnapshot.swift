@@ -58,16 +58,7 @@ public struct HostSnapshot: Sendable {
     // MARK: Decoded views (the same decoders as the exporter)
 
     public var connections: ConnectionSnapshot {
-        var joiner = ConnectionJoiner(interfaces: interfaces)
-        for name in ["mptcp-inet", "mptcp-inet6"] {
-            var result = SockDiagDecoder.Result()
-            for datagram in sockDiag[name] ?? [] { SockDiagDecoder.decode(ByteView(datagram), infoKind: .mptcp, into: &result) { joiner.addMPTCP($0) } }
-        }
-        for name in ["tcp-inet", "tcp-inet6"] {
-            var result = SockDiagDecoder.Result()
-            for datagram in sockDiag[name] ?? [] { SockDiagDecoder.decode(ByteView(datagram), infoKind: .tcp, into: &result) { joiner.addTCP($0) } }
-        }
-        return joiner.finish()
+        ConnectionJoiner.join(raw: sockDiag, interfaces: interfaces)
     }
 
     public var endpoints: [Endpoint]? {
