@@ -5,15 +5,25 @@ import Synchronization
 /// Runs every collector for one scrape and adds the exporter's own series.
 ///
 /// Nothing is cached and nothing polls: each call reads the kernel at that
-/// moment. A failing collector logs once when it starts failing (and again
-/// when its error changes, and when it recovers), not at every scrape.
+/// moment. The collectors of one scrape run at the same time, each on its own
+/// ``CollectorRunner`` with a deadline, so a slow or stuck collector costs its
+/// own series (`success 0`, `timed out`), not the scrape. A failing collector
+/// logs once when it starts failing (and again when its error changes, and
+/// when it recovers), not at every scrape.
 public final class Scraper: Sendable {
     public let collectors: [any Collector]
+    public let timeout: Duration
+    private let runners: [CollectorRunner]
     private let logger: Logger
     private let lastErrors = Mutex<[String: String]>([:])
 
-    public init(collectors: [any Collector], logger: Logger) {
+    /// The default per-collector deadline (`--collector.timeout`).
+    public static let defaultTimeout: Duration = .seconds(10)
+
+    public init(collectors: [any Collector], timeout: Duration = Scraper.defaultTimeout, logger: Logger) {
         self.collectors = collectors
+        self.timeout = timeout
+        self.runners = collectors.map { CollectorRunner(collector: $0, timeout: timeout) }
         self.logger = logger
     }
 
@@ -24,7 +34,7 @@ public final class Scraper: Sendable {
         public var failures: [String: String]
     }
 
-    public func scrape() -> Result {
+    public func scrape() async -> Result {
         var families: [MetricFamily] = []
         var success = MetricFamily(
             name: "mptcp_exporter_scrape_collector_success",
@@ -35,17 +45,29 @@ public final class Scraper: Sendable {
             help: "Time the collector took in this scrape, in seconds.",
             type: .gauge)
         var failures: [String: String] = [:]
-        let clock = ContinuousClock()
-        for collector in collectors {
-            let start = clock.now
-            var ok = true
-            do {
-                families.append(contentsOf: try collector.collect())
-            } catch {
-                ok = false
-                failures[collector.name] = "\(error)"
+        let outcomes = await withTaskGroup(of: (Int, CollectorRunner.Outcome, Duration).self) { group in
+            for (index, runner) in runners.enumerated() {
+                group.addTask {
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    let outcome = await runner.run()
+                    return (index, outcome, clock.now - start)
+                }
             }
-            let elapsed = clock.now - start
+            var outcomes = [(CollectorRunner.Outcome, Duration)?](repeating: nil, count: runners.count)
+            for await (index, outcome, elapsed) in group { outcomes[index] = (outcome, elapsed) }
+            return outcomes
+        }
+        for (collector, result) in zip(collectors, outcomes) {
+            guard let (outcome, elapsed) = result else { continue }
+            var ok = true
+            switch outcome {
+            case let .collected(collected):
+                families.append(contentsOf: collected)
+            case let .failed(error):
+                ok = false
+                failures[collector.name] = error
+            }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             success.samples.append(Sample(labels: [("collector", collector.name)], value: .unsigned(ok ? 1 : 0)))
             duration.samples.append(Sample(labels: [("collector", collector.name)], value: .double(seconds)))

@@ -24,6 +24,28 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose the metrics.")
     var telemetryPath: String = "/metrics"
 
+    @Option(name: .customLong("web.max-connections"),
+            help: "Open connections at most. At the limit, the connection that has waited longest for a request makes room for a new one.")
+    var maxHTTPConnections: Int = ServerLimits().maxConnections
+
+    @Option(name: .customLong("web.max-request-head-bytes"),
+            help: "Bytes of request line and headers at most (longer: 414 or 431, connection closed).")
+    var maxRequestHeadBytes: Int = ServerLimits().maxRequestHeadBytes
+
+    @Option(name: .customLong("web.read-header-timeout"),
+            help: "Seconds a client has to send a whole request head (from connecting, or from its first byte).")
+    var readHeaderTimeout: Double = 10
+
+    @Option(name: .customLong("web.idle-timeout"), help: "Seconds a keep-alive connection may wait for its next request.")
+    var idleTimeout: Double = 120
+
+    @Option(name: .customLong("web.write-timeout"), help: "Seconds a client has to take a response before it is disconnected.")
+    var writeTimeout: Double = 30
+
+    @Option(name: .customLong("collector.timeout"),
+            help: "Seconds one collector may take in a scrape; past it, that collector reports success 0 (timed out) and the scrape is served without it.")
+    var collectorTimeout: Double = 10
+
     @Option(name: .customLong("path.procfs"), help: "procfs mount point (read: net/netstat, net/snmp, sys/net/mptcp).")
     var procfs: String = "/proc"
 
@@ -78,6 +100,12 @@ public struct ServeCommand: AsyncParsableCommand {
     public func validate() throws {
         guard eventBuffer >= 1 else { throw ValidationError("--collector.pm-events.buffer must be at least 1") }
         guard maxConnections >= 0 else { throw ValidationError("--collector.connections.max-connections must be 0 or more") }
+        guard maxHTTPConnections >= 1 else { throw ValidationError("--web.max-connections must be at least 1") }
+        guard maxRequestHeadBytes >= 256 else { throw ValidationError("--web.max-request-head-bytes must be at least 256") }
+        for (flag, value) in [("--web.read-header-timeout", readHeaderTimeout), ("--web.idle-timeout", idleTimeout),
+                              ("--web.write-timeout", writeTimeout), ("--collector.timeout", collectorTimeout)] {
+            guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(flag) must be a number of seconds above 0 (at most 86400)") }
+        }
         do { _ = try ListenAddress.parse(listenAddress) } catch { throw ValidationError(error.description) }
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/" else {
             throw ValidationError("--web.telemetry-path must start with / and not be / (the landing page)")
@@ -116,10 +144,21 @@ public struct ServeCommand: AsyncParsableCommand {
             "procfs": "\(procfs)",
         ])
 
-        let scraper = Scraper(collectors: collectors, logger: logger)
+        let openFiles = ResourceLimits.raiseOpenFileLimit()
+        if openFiles > 0, openFiles < UInt64(maxHTTPConnections) + 64 {
+            logger.warning("the open-file limit is below --web.max-connections plus what the collectors need", metadata: [
+                "open_files": "\(openFiles)", "max_connections": "\(maxHTTPConnections)",
+            ])
+        }
+        let scraper = Scraper(collectors: collectors, timeout: .seconds(collectorTimeout), logger: logger)
+        let limits = ServerLimits(
+            maxConnections: maxHTTPConnections, maxRequestHeadBytes: maxRequestHeadBytes,
+            readHeaderTimeout: .seconds(readHeaderTimeout), idleTimeout: .seconds(idleTimeout),
+            writeTimeout: .seconds(writeTimeout))
         let server = MetricsServer(
             address: address,
             router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper, snapshot: { LiveSnapshotJSON.encode(live.read()) }),
+            limits: limits,
             logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,

@@ -28,7 +28,7 @@ public struct HTTPRouter: Sendable {
     /// - Parameters:
     ///   - method: the request method as sent (`GET`, `HEAD`, …).
     ///   - uri: the request target; the query string is ignored.
-    public func respond(method: String, uri: String) -> Response {
+    public func respond(method: String, uri: String) async -> Response {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
         let known = path == telemetryPath || path == "/" || (path == Self.snapshotPath && snapshot != nil)
         guard known else {
@@ -44,7 +44,7 @@ public struct HTTPRouter: Sendable {
                             body: snapshot(), compressible: true)
         }
         if path == telemetryPath {
-            let result = scraper.scrape()
+            let result = await scraper.scrape()
             return Response(
                 status: 200, reason: "OK",
                 headers: [("Content-Type", ExpositionRenderer.contentType)],

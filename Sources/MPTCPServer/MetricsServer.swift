@@ -9,20 +9,25 @@ import ServiceLifecycle
 ///
 /// Each connection is served in its own task of a discarding task group, and
 /// its errors are caught there: a bad client costs its own connection only.
-/// On graceful shutdown the listening socket closes and idle keep-alive
-/// connections are cancelled.
+/// ``ServerLimits`` bound what one client may hold (connections, head size,
+/// header, idle and write time). On graceful shutdown the listening socket
+/// closes and idle keep-alive connections are cancelled.
 public struct MetricsServer: Service {
     public let address: ListenAddress
     public let router: HTTPRouter
+    public let limits: ServerLimits
+    private let registry: ConnectionRegistry
     private let logger: Logger
     private let onBound: @Sendable (ListenAddress) -> Void
 
     public init(
-        address: ListenAddress, router: HTTPRouter, logger: Logger,
+        address: ListenAddress, router: HTTPRouter, limits: ServerLimits = ServerLimits(), logger: Logger,
         onBound: @escaping @Sendable (ListenAddress) -> Void = { _ in }
     ) {
         self.address = address
         self.router = router
+        self.limits = limits
+        self.registry = ConnectionRegistry(limit: limits.maxConnections)
         self.logger = logger
         self.onBound = onBound
     }
@@ -56,9 +61,25 @@ public struct MetricsServer: Service {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        let limits = self.limits
+        let registry = self.registry
+        let logger = self.logger
         let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>> = { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            guard registry.admit(channel) else {
+                logger.warning("connection refused: every connection is being answered", metadata: ["max_connections": "\(limits.maxConnections)"])
+                return channel.eventLoop.makeFailedFuture(ConnectionRefused())
+            }
+            channel.closeFuture.whenComplete { _ in registry.remove(channel) }
+            return channel.eventLoop.makeCompletedFuture {
+                let headGuard = RequestHeadGuard(limits: limits)
+                let operations = channel.pipeline.syncOperations
+                try operations.addHandler(headGuard)
+                var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+                decoderLimits.maxHeaderFieldSize = limits.maxRequestHeadBytes
+                decoderLimits.maxHeaderListSize = limits.maxRequestHeadBytes
+                try operations.configureHTTPServerPipeline(
+                    withErrorHandling: true, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+                try operations.addHandler(RequestObserver(headGuard: headGuard, registry: registry))
                 return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
             }
         }
@@ -100,7 +121,7 @@ public struct MetricsServer: Service {
     private func respond(
         to request: HTTPRequestHead, outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws -> Bool {
-        var response = router.respond(method: request.method.rawValue, uri: request.uri)
+        var response = await router.respond(method: request.method.rawValue, uri: request.uri)
         var headers = HTTPHeaders()
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         if response.compressible {
@@ -128,3 +149,6 @@ public struct MetricsServer: Service {
 }
 
 
+
+/// The connection was closed at once: every allowed connection is being answered.
+struct ConnectionRefused: Error {}

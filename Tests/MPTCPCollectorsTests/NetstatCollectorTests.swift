@@ -77,14 +77,14 @@ struct NetstatCollectorTests {
     }
 
     @Test("a failing collector costs its own series only, logs once, and logs its recovery")
-    func failureIsolatedAndLoggedOnce() throws {
+    func failureIsolatedAndLoggedOnce() async throws {
         let tree = try FixtureTree()
         let recorder = RecordingLogHandler()
         let logger = Logger(label: "test") { _ in recorder }
         let scraper = Scraper(collectors: [NetstatCollector(procfs: tree.root), FailingCollector()], logger: logger)
 
-        let first = scraper.scrape()
-        _ = scraper.scrape()
+        let first = await scraper.scrape()
+        _ = await scraper.scrape()
         #expect(first.failures.keys.sorted() == ["failing", "netstat"])
         let success = try #require(first.families.first { $0.name == "mptcp_exporter_scrape_collector_success" })
         #expect(success.samples.map(\.value) == [.unsigned(0), .unsigned(0)])
@@ -93,13 +93,13 @@ struct NetstatCollectorTests {
 
         try tree.write("net/netstat", Self.netstat)
         try tree.write("net/snmp", Self.snmp)
-        let third = scraper.scrape()
+        let third = await scraper.scrape()
         #expect(third.failures.keys.sorted() == ["failing"])
         #expect(third.families.contains { $0.name == "mptcp_ext_mp_capable_synrx_total" })
         #expect(recorder.messages.contains("info collector recovered"))
 
         try tree.remove("net/netstat")
-        #expect(scraper.scrape().failures.keys.sorted() == ["failing", "netstat"], "a file that vanishes is a failure again")
+        #expect(await scraper.scrape().failures.keys.sorted() == ["failing", "netstat"], "a file that vanishes is a failure again")
     }
 
     @Test("a file that cannot be parsed completely still serves what it could, and counts the problems")
