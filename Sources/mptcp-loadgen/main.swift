@@ -11,7 +11,7 @@ struct Loadgen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mptcp-loadgen",
         abstract: "MPTCP traffic driver for tests and benchmarks (sink server and client).",
-        subcommands: [Server.self, Client.self])
+        subcommands: [Server.self, Client.self, Churn.self])
 }
 
 struct Server: ParsableCommand {
@@ -181,6 +181,68 @@ struct Client: ParsableCommand {
         }
         print("closed \(fds.count)")
         if reached < fds.count { throw LoadgenError("only \(reached) of \(fds.count) connections reached \(subflows) subflows") }
+    }
+}
+
+struct Churn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open and close connections at a steady rate for a while (the soak test's churn).",
+        discussion: "Each connection sends a little data, stays open for --lifetime seconds (long enough for its extra subflows to join), then closes. Prints one JSON line of totals at the end.")
+
+    @Option(help: "Server address (a.b.c.d:port or [v6]:port).")
+    var connect: String
+
+    @Option(help: "Connections opened per second (and, once steady, closed per second).")
+    var rate: Int = 100
+
+    @Option(help: "Seconds each connection stays open.")
+    var lifetime: Double = 1
+
+    @Option(help: "Seconds to run.")
+    var duration: Double = 60
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        raiseFileLimit()
+        let address = try SocketAddress(connect)
+        let started = now()
+        let end = started + duration
+        var open: [(fd: Int32, closeAt: Double)] = []
+        var opened = 0, closed = 0, failed = 0
+        var payload = [UInt8](repeating: 0x6d, count: 1024)
+        let tick = 0.01
+        var next = started
+        while now() < end {
+            // Open what the schedule says is due (rate per second, in 10 ms ticks).
+            let due = Int((now() - started) * Double(rate)) - opened - failed
+            for _ in 0..<max(0, min(due, rate)) {
+                let fd = socket(address.family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), ipprotoMPTCP)
+                guard fd >= 0 else { failed += 1; continue }
+                guard address.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 else {
+                    close(fd)
+                    failed += 1
+                    continue
+                }
+                _ = payload.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+                open.append((fd, now() + lifetime))
+                opened += 1
+            }
+            // Close what has lived its lifetime.
+            let current = now()
+            while let first = open.first, first.closeAt <= current {
+                close(first.fd)
+                open.removeFirst()
+                closed += 1
+            }
+            next += tick
+            let sleep = next - now()
+            if sleep > 0 { usleep(UInt32(sleep * 1_000_000)) }
+        }
+        for entry in open {
+            close(entry.fd)
+            closed += 1
+        }
+        print("{\"opened\":\(opened),\"closed\":\(closed),\"failed\":\(failed),\"seconds\":\(Int(now() - started))}")
     }
 }
 
