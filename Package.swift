@@ -5,6 +5,7 @@
 // Layout (one concept per folder):
 //   CMNL              libmnl, wrapped as a system library (pkg-config libmnl, apt libmnl-dev)
 //   CZlib             zlib, for gzip-compressed scrapes (apt zlib1g-dev)
+//   CCrypt            libcrypt, bcrypt of the basic-auth users (apt libcrypt-dev)
 //   MPTCPCore         pure core: parsers, counter catalogue, Case diagrams, exposition renderer
 //   MPTCPKernel       the thin layer that talks to the kernel (files under procfs, netlink)
 //   MPTCPCollectors   collectors: kernel layer in, typed metric families out
@@ -30,7 +31,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        // Tests only: parsing the Kubernetes and rule YAML files.
+        // TLS for --web.config.file.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        // --web.config.file is YAML (and the tests read the Kubernetes and rule files).
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
@@ -38,6 +41,11 @@ let package = Package(
             name: "CMNL",
             pkgConfig: "libmnl",
             providers: [.apt(["libmnl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCrypt",
+            pkgConfig: "libcrypt",
+            providers: [.apt(["libcrypt-dev"])]
         ),
         .systemLibrary(
             name: "CZlib",
@@ -63,7 +71,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                "CZlib",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                "CZlib", "CCrypt",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -108,6 +118,10 @@ let package = Package(
         .testTarget(
             name: "MPTCPCollectorsTests",
             dependencies: ["MPTCPCore", "MPTCPCollectors", "MPTCPKernel", "TestSupport"]
+        ),
+        .testTarget(
+            name: "MPTCPServerTests",
+            dependencies: ["MPTCPServer", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
         .testTarget(
             name: "MPTCPTerminalTests",

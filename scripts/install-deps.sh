@@ -4,12 +4,13 @@
 # only what is missing, so it is quick the second time.
 set -euo pipefail
 
-build_packages=(libmnl-dev pkg-config zlib1g-dev)
+build_packages=(libmnl-dev pkg-config zlib1g-dev libcrypt-dev)
 # prometheus: promtool and a real server for the scrape tests; iproute2: ip,
 # ss and nstat; curl: HTTP client of the tests; procps: sysctl; systemd:
 # systemd-analyze verify on the unit; util-linux: setpriv for unprivileged runs;
-# chromium: the HTML report's screenshot test; tmux: mptcp-top driven as a person would.
-test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux)
+# chromium: the HTML report's screenshot test; tmux: mptcp-top driven as a person would;
+# openssl: certificates for the TLS tests.
+test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -24,6 +24,10 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose the metrics.")
     var telemetryPath: String = "/metrics"
 
+    @Option(name: .customLong("web.config.file"),
+            help: "Web configuration file (Prometheus exporter-toolkit format): TLS, basic authentication, response headers.")
+    var webConfigFile: String?
+
     @Option(name: .customLong("web.max-connections"),
             help: "Open connections at most. At the limit, the connection that has waited longest for a request makes room for a new one.")
     var maxHTTPConnections: Int = ServerLimits().maxConnections
@@ -117,6 +121,15 @@ public struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
         let logger = Logger(label: "mptcp-exporter")
         let address = try ListenAddress.parse(listenAddress)
+        var security = WebSecurity()
+        if let webConfigFile {
+            do {
+                security = try WebSecurity.load(path: webConfigFile)
+            } catch {
+                logger.error("invalid --web.config.file", metadata: ["file": "\(webConfigFile)", "error": "\(error)"])
+                throw ExitCode(2)
+            }
+        }
 
         var collectors: [any Collector] = []
         let connectionOptions = ConnectionFamilies.Options(perConnection: perConnection, maxConnections: maxConnections)
@@ -159,6 +172,7 @@ public struct ServeCommand: AsyncParsableCommand {
             address: address,
             router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper, snapshot: { LiveSnapshotJSON.encode(live.read()) }),
             limits: limits,
+            security: security,
             logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,

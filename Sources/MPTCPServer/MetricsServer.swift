@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -16,17 +17,20 @@ public struct MetricsServer: Service {
     public let address: ListenAddress
     public let router: HTTPRouter
     public let limits: ServerLimits
+    public let security: WebSecurity
     private let registry: ConnectionRegistry
     private let logger: Logger
     private let onBound: @Sendable (ListenAddress) -> Void
 
     public init(
-        address: ListenAddress, router: HTTPRouter, limits: ServerLimits = ServerLimits(), logger: Logger,
+        address: ListenAddress, router: HTTPRouter, limits: ServerLimits = ServerLimits(),
+        security: WebSecurity = WebSecurity(), logger: Logger,
         onBound: @escaping @Sendable (ListenAddress) -> Void = { _ in }
     ) {
         self.address = address
         self.router = router
         self.limits = limits
+        self.security = security
         self.registry = ConnectionRegistry(limit: limits.maxConnections)
         self.logger = logger
         self.onBound = onBound
@@ -35,7 +39,10 @@ public struct MetricsServer: Service {
     public func run() async throws {
         let server = try await bind()
         let bound = ListenAddress(host: address.host, port: server.channel.localAddress?.port ?? address.port)
-        logger.info("listening", metadata: ["address": "\(bound)", "telemetry_path": "\(router.telemetryPath)"])
+        logger.info("listening", metadata: [
+            "address": "\(bound)", "telemetry_path": "\(router.telemetryPath)",
+            "tls": "\(security.tls != nil)", "basic_auth": "\(security.authenticator.enabled)",
+        ])
         onBound(bound)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -63,6 +70,7 @@ public struct MetricsServer: Service {
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
         let limits = self.limits
         let registry = self.registry
+        let tls = self.security.tls
         let logger = self.logger
         let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>> = { channel in
             guard registry.admit(channel) else {
@@ -73,6 +81,7 @@ public struct MetricsServer: Service {
             return channel.eventLoop.makeCompletedFuture {
                 let headGuard = RequestHeadGuard(limits: limits)
                 let operations = channel.pipeline.syncOperations
+                if let tls { try operations.addHandler(tls.handler()) }
                 try operations.addHandler(headGuard)
                 var decoderLimits = NIOHTTPDecoderLimitConfiguration()
                 decoderLimits.maxHeaderFieldSize = limits.maxRequestHeadBytes
@@ -121,8 +130,17 @@ public struct MetricsServer: Service {
     private func respond(
         to request: HTTPRequestHead, outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws -> Bool {
-        var response = await router.respond(method: request.method.rawValue, uri: request.uri)
+        var response: HTTPRouter.Response
+        if await security.authenticator.allows(authorization: request.headers.first(name: "authorization")) {
+            response = await router.respond(method: request.method.rawValue, uri: request.uri)
+        } else {
+            response = HTTPRouter.Response(
+                status: 401, reason: "Unauthorized",
+                headers: [("Content-Type", "text/plain; charset=utf-8"), ("WWW-Authenticate", "Basic realm=\"mptcp-exporter\", charset=\"UTF-8\"")],
+                body: Array("401 unauthorized\n".utf8))
+        }
         var headers = HTTPHeaders()
+        for (name, value) in security.headers { headers.add(name: name, value: value) }
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         if response.compressible {
             headers.add(name: "Vary", value: "Accept-Encoding")
@@ -152,3 +170,29 @@ public struct MetricsServer: Service {
 
 /// The connection was closed at once: every allowed connection is being answered.
 struct ConnectionRefused: Error {}
+
+/// What `--web.config.file` turns on: TLS, basic authentication, extra headers.
+public struct WebSecurity: Sendable {
+    public var tls: TLSServer?
+    public var authenticator: BasicAuthenticator
+    public var headers: [(String, String)]
+
+    public init(tls: TLSServer? = nil, authenticator: BasicAuthenticator = BasicAuthenticator(users: [:]), headers: [(String, String)] = []) {
+        self.tls = tls
+        self.authenticator = authenticator
+        self.headers = headers
+    }
+
+    /// Reads and checks the file; every problem is an error naming it.
+    public static func load(path: String) throws -> WebSecurity {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw WebConfig.Invalid("cannot read \(path)")
+        }
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let config = try WebConfig.parse(text, directory: directory)
+        return WebSecurity(
+            tls: try config.tls.map(TLSServer.init),
+            authenticator: BasicAuthenticator(users: config.basicAuthUsers),
+            headers: config.headers)
+    }
+}

@@ -14,7 +14,7 @@ struct ExporterCommand: AsyncParsableCommand {
         mptcp_ext_info maps each kernel name to its series and Case diagram.
         """,
         version: BuildInfo.version,
-        subcommands: [ServeCommand.self, ConnectionsCommand.self, PathManagerCommand.self, DiagramsCommand.self, DashboardCommand.self, ReportCommand.self, SnapshotCommand.self],
+        subcommands: [ServeCommand.self, ConnectionsCommand.self, PathManagerCommand.self, DiagramsCommand.self, DashboardCommand.self, ReportCommand.self, SnapshotCommand.self, HashPasswordCommand.self],
         defaultSubcommand: ServeCommand.self)
 
 }
