@@ -14,6 +14,7 @@
 //   MPTCPExporterCLI  command-line front end (swift-argument-parser, swift-service-lifecycle)
 //   mptcp-exporter    the executable
 //   mptcp-loadgen     MPTCP traffic driver used by the test suite and the benchmarks
+//   mptcp-fuzz        fuzz targets: libFuzzer entry points (scripts/fuzz.sh), else a corpus replayer
 import PackageDescription
 
 let package = Package(
@@ -96,6 +97,16 @@ let package = Package(
             dependencies: ["MPTCPExporterCLI"]
         ),
         .executableTarget(
+            name: "mptcp-fuzz",
+            dependencies: [
+                "MPTCPCore", "MPTCPServer", "MPTCPCollectors",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
             name: "mptcp-top",
             dependencies: ["MPTCPCore", "MPTCPTerminal", "MPTCPExporterCLI"]
         ),
@@ -130,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MPTCPEndToEndTests",
-            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen", "mptcp-top", "CZlib", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen", "mptcp-top", "mptcp-fuzz", "CZlib", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
     ],

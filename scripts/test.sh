@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # The second command of README.md (and what CI runs): installs what the tests
-# need and runs the whole suite. Tests that need network namespaces run only
-# as root; unprivileged they are skipped with a message.
+# need and runs the whole suite, then a short bounded fuzz run of every fuzz
+# target (MPTCP_FUZZ_SECONDS each, default 20; 0 skips it). Tests that need
+# network namespaces run only as root; unprivileged they are skipped with a
+# message. Arguments go to `swift test` (e.g. --filter); with arguments, the
+# fuzz run is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 ./scripts/install-deps.sh --test
 swift build --build-tests
 swift test --skip-build "$@"
+fuzz_seconds=${MPTCP_FUZZ_SECONDS:-20}
+if (($# == 0)) && ((fuzz_seconds > 0)); then
+    ./scripts/fuzz.sh --seconds "$fuzz_seconds"
+fi

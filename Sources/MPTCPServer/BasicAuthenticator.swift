@@ -48,7 +48,7 @@ public final class BasicAuthenticator: Sendable {
     }
 
     /// The user and password of a `Basic` authorization value (RFC 7617).
-    static func credentials(_ header: String) -> (String, String)? {
+    public static func credentials(_ header: String) -> (String, String)? {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
               let decoded = Base64.decode(parts[1].trimmingCharacters(in: " \t")),

@@ -27,9 +27,9 @@ enum Gzip {
 }
 
 /// Reads an `Accept-Encoding` header.
-enum AcceptEncoding {
+public enum AcceptEncoding {
     /// Whether the header lists `gzip` (or `*`) with a non-zero quality.
-    static func acceptsGzip(_ header: [String]) -> Bool {
+    public static func acceptsGzip(_ header: [String]) -> Bool {
         var gzip: Double?
         var any: Double?
         for value in header {

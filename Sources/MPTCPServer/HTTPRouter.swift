@@ -25,34 +25,47 @@ public struct HTTPRouter: Sendable {
         self.snapshot = snapshot
     }
 
+    /// Where a request goes, decided from its method and target alone.
+    public enum Route: Sendable, Equatable {
+        case metrics, snapshot, landingPage, notFound, methodNotAllowed
+    }
+
     /// - Parameters:
     ///   - method: the request method as sent (`GET`, `HEAD`, …).
     ///   - uri: the request target; the query string is ignored.
-    public func respond(method: String, uri: String) async -> Response {
+    public func route(method: String, uri: String) -> Route {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
         let known = path == telemetryPath || path == "/" || (path == Self.snapshotPath && snapshot != nil)
-        guard known else {
+        guard known else { return .notFound }
+        guard method == "GET" || method == "HEAD" else { return .methodNotAllowed }
+        if path == telemetryPath { return .metrics }
+        if path == Self.snapshotPath { return .snapshot }
+        return .landingPage
+    }
+
+    /// The answer to a request: a scrape for the telemetry path.
+    public func respond(method: String, uri: String) async -> Response {
+        switch route(method: method, uri: uri) {
+        case .notFound:
             return text(404, "Not Found", "404 page not found\n")
-        }
-        guard method == "GET" || method == "HEAD" else {
+        case .methodNotAllowed:
             var response = text(405, "Method Not Allowed", "405 method not allowed: use GET or HEAD\n")
             response.headers.append(("Allow", "GET, HEAD"))
             return response
-        }
-        if path == Self.snapshotPath, let snapshot {
+        case .snapshot:
             return Response(status: 200, reason: "OK", headers: [("Content-Type", "application/json")],
-                            body: snapshot(), compressible: true)
-        }
-        if path == telemetryPath {
+                            body: snapshot?() ?? Array("{}".utf8), compressible: true)
+        case .metrics:
             let result = await scraper.scrape()
             return Response(
                 status: 200, reason: "OK",
                 headers: [("Content-Type", ExpositionRenderer.contentType)],
                 body: ExpositionRenderer.render(result.families), compressible: true)
+        case .landingPage:
+            return Response(status: 200, reason: "OK",
+                            headers: [("Content-Type", "text/html; charset=utf-8")],
+                            body: Array(landingPage.utf8))
         }
-        return Response(status: 200, reason: "OK",
-                        headers: [("Content-Type", "text/html; charset=utf-8")],
-                        body: Array(landingPage.utf8))
     }
 
     private func text(_ status: Int, _ reason: String, _ body: String) -> Response {

@@ -79,16 +79,7 @@ public struct MetricsServer: Service {
             }
             channel.closeFuture.whenComplete { _ in registry.remove(channel) }
             return channel.eventLoop.makeCompletedFuture {
-                let headGuard = RequestHeadGuard(limits: limits)
-                let operations = channel.pipeline.syncOperations
-                if let tls { try operations.addHandler(tls.handler()) }
-                try operations.addHandler(headGuard)
-                var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-                decoderLimits.maxHeaderFieldSize = limits.maxRequestHeadBytes
-                decoderLimits.maxHeaderListSize = limits.maxRequestHeadBytes
-                try operations.configureHTTPServerPipeline(
-                    withErrorHandling: true, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
-                try operations.addHandler(RequestObserver(headGuard: headGuard, registry: registry))
+                try MetricsServer.configurePipeline(channel, limits: limits, registry: registry, tls: tls)
                 return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
             }
         }
@@ -101,6 +92,28 @@ public struct MetricsServer: Service {
             }
         }
         return try await bootstrap.bind(host: address.host, port: address.port, childChannelInitializer: initializer)
+    }
+
+    /// The handlers of one connection, in order: TLS (when configured), the
+    /// request-head guard on raw bytes, NIO's HTTP/1.1 decoder, encoder,
+    /// pipelining and error handlers, and the request observer. Public for
+    /// the HTTP fuzz target, which drives the same pipeline in an
+    /// `EmbeddedChannel`.
+    public static func configurePipeline(_ channel: any Channel, limits: ServerLimits, tls: TLSServer? = nil) throws {
+        try configurePipeline(channel, limits: limits, registry: ConnectionRegistry(limit: limits.maxConnections), tls: tls)
+    }
+
+    static func configurePipeline(_ channel: any Channel, limits: ServerLimits, registry: ConnectionRegistry, tls: TLSServer?) throws {
+        let headGuard = RequestHeadGuard(limits: limits)
+        let operations = channel.pipeline.syncOperations
+        if let tls { try operations.addHandler(tls.handler()) }
+        try operations.addHandler(headGuard)
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = limits.maxRequestHeadBytes
+        decoderLimits.maxHeaderListSize = limits.maxRequestHeadBytes
+        try operations.configureHTTPServerPipeline(
+            withErrorHandling: true, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+        try operations.addHandler(RequestObserver(headGuard: headGuard, registry: registry))
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {

@@ -17,6 +17,7 @@ public enum Products {
     public static var exporter: String { directory + "/mptcp-exporter" }
     public static var loadgen: String { directory + "/mptcp-loadgen" }
     public static var top: String { directory + "/mptcp-top" }
+    public static var fuzz: String { directory + "/mptcp-fuzz" }
 }
 
 /// What a test needs from the machine.
