@@ -16,10 +16,15 @@ public final class ConnectionsCollector: Collector {
         var loggedMissing: Set<ConnectionSnapshot.MissingField> = []
     }
     private let state = Mutex(State())
+    private let openReader: @Sendable () throws -> ConnectionReader
 
-    public init(options: ConnectionFamilies.Options = .init(), logger: Logger? = nil) {
+    /// - Parameter openReader: opens the reader (a sock_diag socket); again
+    ///   after a failure. Tests give one over a ``ScriptedNetlinkTransport``.
+    public init(options: ConnectionFamilies.Options = .init(), logger: Logger? = nil,
+                openReader: @escaping @Sendable () throws -> ConnectionReader = { try ConnectionReader() }) {
         self.options = options
         self.logger = logger
+        self.openReader = openReader
     }
 
     public func collect() throws -> [MetricFamily] {
@@ -29,7 +34,7 @@ public final class ConnectionsCollector: Collector {
             if let existing = state.reader {
                 reader = existing
             } else {
-                do { reader = try ConnectionReader() } catch { throw CollectorError("\(error)") }
+                do { reader = try openReader() } catch { throw CollectorError("\(error)") }
                 state.reader = reader
             }
             let result: (snapshot: ConnectionSnapshot, raw: ConnectionReader.RawDumps?, decodeErrors: [NetlinkDecodeError])

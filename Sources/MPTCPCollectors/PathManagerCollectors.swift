@@ -7,13 +7,18 @@ import Synchronization
 public final class PathManagerCollector: Collector {
     public let name = "path_manager"
     private let client = Mutex<PathManagerClient?>(nil)
+    private let openClient: @Sendable () throws -> PathManagerClient
 
-    public init() {}
+    /// - Parameter openClient: opens the client (a generic netlink socket,
+    ///   `mptcp_pm` resolved); again after a failure.
+    public init(openClient: @escaping @Sendable () throws -> PathManagerClient = { try PathManagerClient() }) {
+        self.openClient = openClient
+    }
 
     public func collect() throws -> [MetricFamily] {
         try client.withLock { client in
             do {
-                let pm = try client ?? PathManagerClient()
+                let pm = try client ?? openClient()
                 client = pm
                 let endpoints = try pm.endpoints().endpoints
                 let limits = try pm.limits().limits

@@ -12,6 +12,10 @@ public final class ConnectionReader {
         client = try SockDiagClient()
     }
 
+    public init(client: SockDiagClient) {
+        self.client = client
+    }
+
     /// The dumps of one read, kept for snapshots and fixtures.
     public struct RawDumps: Sendable {
         public var mptcp: [SockDiagClient.Dump] = []

@@ -4,9 +4,34 @@ import MPTCPCore
 import Glibc
 #endif
 
+/// What the clients need of a netlink socket: a request in, the datagrams
+/// of its answer out. ``NetlinkSocket`` is the kernel;
+/// ``ScriptedNetlinkTransport`` replays recorded answers and injects faults.
+public protocol NetlinkTransport: AnyObject {
+    /// A fresh sequence number for a request.
+    func sequence() -> UInt32
+    /// Sends `request` and hands each datagram of the answer to `body`, up to
+    /// NLMSG_DONE, an NLMSG_ERROR or `maximumDatagrams`.
+    func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int, _ body: (ByteView) -> Void) throws(SystemCallError)
+}
+
+extension NetlinkTransport {
+    /// ``dump(_:sequence:maximumDatagrams:_:)`` without a bound of its own (2^20 datagrams).
+    public func dump(_ request: [UInt8], sequence: UInt32, _ body: (ByteView) -> Void) throws(SystemCallError) {
+        try dump(request, sequence: sequence, maximumDatagrams: 1 << 20, body)
+    }
+
+    /// The datagrams of the answer, copied.
+    public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int = 1 << 20) throws(SystemCallError) -> [[UInt8]] {
+        var datagrams: [[UInt8]] = []
+        try dump(request, sequence: sequence, maximumDatagrams: maximumDatagrams) { datagrams.append($0.bytes) }
+        return datagrams
+    }
+}
+
 /// A netlink socket, opened and driven through libmnl. The only file that
 /// imports the C module: everything else sends and receives bytes.
-public final class NetlinkSocket {
+public final class NetlinkSocket: NetlinkTransport {
     private let socket: OpaquePointer
     public let portID: UInt32
     private var buffer: [UInt8]
@@ -83,7 +108,7 @@ public final class NetlinkSocket {
     /// up to NLMSG_DONE, an NLMSG_ERROR, or `maximumDatagrams` (a bound on a
     /// runaway dump). Replies with another sequence number are ignored. The
     /// view is only valid during the call: the buffer is reused.
-    public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int = 1 << 20,
+    public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int,
                      _ body: (ByteView) -> Void) throws(SystemCallError) {
         try send(request)
         var count = 0
@@ -96,13 +121,6 @@ public final class NetlinkSocket {
             body(view)
             if Self.endsDump(view) { break }
         }
-    }
-
-    /// Like ``dump(_:sequence:maximumDatagrams:_:)``, keeping copies of the datagrams.
-    public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int = 1 << 20) throws(SystemCallError) -> [[UInt8]] {
-        var datagrams: [[UInt8]] = []
-        try dump(request, sequence: sequence, maximumDatagrams: maximumDatagrams) { datagrams.append($0.bytes) }
-        return datagrams
     }
 
     private func receiveIntoBuffer() throws(SystemCallError) -> Int {

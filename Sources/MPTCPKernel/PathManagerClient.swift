@@ -3,7 +3,7 @@ import MPTCPCore
 /// Reads the path-manager configuration through the `mptcp_pm` generic
 /// netlink family: endpoints (GET_ADDR dump) and limits (GET_LIMITS).
 public final class PathManagerClient {
-    private let socket: NetlinkSocket
+    private let socket: any NetlinkTransport
     public let family: GenericNetlinkFamily
     /// The controller's raw answer that resolved the family (for snapshots and fixtures).
     public let familyReply: [[UInt8]]
@@ -30,12 +30,18 @@ public final class PathManagerClient {
         (family, familyReply) = try Self.resolveKeepingReply(socket: socket, name: MPTCPPathManagerFamily.name)
     }
 
+    /// Over another transport (recorded answers, injected faults).
+    public init(transport: any NetlinkTransport) throws(Failure) {
+        socket = transport
+        (family, familyReply) = try Self.resolveKeepingReply(socket: socket, name: MPTCPPathManagerFamily.name)
+    }
+
     /// CTRL_CMD_GETFAMILY on `socket`.
-    static func resolve(socket: NetlinkSocket, name: String) throws(Failure) -> GenericNetlinkFamily {
+    static func resolve(socket: any NetlinkTransport, name: String) throws(Failure) -> GenericNetlinkFamily {
         try resolveKeepingReply(socket: socket, name: name).family
     }
 
-    static func resolveKeepingReply(socket: NetlinkSocket, name: String) throws(Failure) -> (family: GenericNetlinkFamily, reply: [[UInt8]]) {
+    static func resolveKeepingReply(socket: any NetlinkTransport, name: String) throws(Failure) -> (family: GenericNetlinkFamily, reply: [[UInt8]]) {
         let sequence = socket.sequence()
         var family: GenericNetlinkFamily?
         var errorCode: Int32?

@@ -2,10 +2,15 @@ import MPTCPCore
 
 /// Dumps MPTCP connections and TCP sockets through NETLINK_SOCK_DIAG.
 public final class SockDiagClient {
-    private let socket: NetlinkSocket
+    private let socket: any NetlinkTransport
 
     public init() throws(SystemCallError) {
         socket = try NetlinkSocket(protocol: NetlinkSocket.sockDiag)
+    }
+
+    /// Over another transport (recorded answers, injected faults).
+    public init(transport: any NetlinkTransport) {
+        socket = transport
     }
 
     /// The raw datagrams of one dump (for snapshots and fixtures).
