@@ -55,6 +55,10 @@ public final class CollectorRunner: Sendable {
         let once = OneShot<Outcome>()
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             once.set(continuation)
+            let deadline = DispatchTime.now() + .nanoseconds(Self.nanoseconds(timeout))
+            let watch = DeadlineWatch.shared.add(deadline: deadline) { [timeout] in
+                once.resume(.failed("timed out after \(Self.seconds(timeout)) s"))
+            }
             queue.async { [self] in
                 state.withLock { $0.runningSince = clock.now }
                 let outcome: Outcome
@@ -64,11 +68,8 @@ public final class CollectorRunner: Sendable {
                     outcome = .failed("\(error)")
                 }
                 state.withLock { $0.runningSince = nil }
+                DeadlineWatch.shared.remove(watch)
                 once.resume(outcome)
-            }
-            let deadline = DispatchTime.now() + .nanoseconds(Self.nanoseconds(timeout))
-            DispatchQueue.global().asyncAfter(deadline: deadline) { [timeout] in
-                once.resume(.failed("timed out after \(Self.seconds(timeout)) s"))
             }
         }
     }
