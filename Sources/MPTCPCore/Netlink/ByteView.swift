@@ -38,18 +38,20 @@ public struct ByteView: Sendable {
         return base[range.lowerBound + offset]
     }
 
-    /// Little-endian (host order on the machines this runs on) unsigned integer of `size` bytes.
-    private func little(_ offset: Int, _ size: Int) -> UInt64? {
+    /// Little-endian unsigned integer at `offset`: one bounds check against
+    /// the window (the window lies inside `base`, see `init`), then one
+    /// unaligned load instead of a checked read per byte.
+    @inline(__always)
+    private func little<T: FixedWidthInteger>(_ offset: Int, as type: T.Type) -> T? {
+        let size = MemoryLayout<T>.size
         guard offset >= 0, size <= count, offset <= count - size else { return nil }
-        var value: UInt64 = 0
         let start = range.lowerBound + offset
-        for index in (0..<size).reversed() { value = value << 8 | UInt64(base[start + index]) }
-        return value
+        return T(littleEndian: base.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: T.self) })
     }
 
-    public func u16(_ offset: Int) -> UInt16? { little(offset, 2).map { UInt16(truncatingIfNeeded: $0) } }
-    public func u32(_ offset: Int) -> UInt32? { little(offset, 4).map { UInt32(truncatingIfNeeded: $0) } }
-    public func u64(_ offset: Int) -> UInt64? { little(offset, 8) }
+    public func u16(_ offset: Int) -> UInt16? { little(offset, as: UInt16.self) }
+    public func u32(_ offset: Int) -> UInt32? { little(offset, as: UInt32.self) }
+    public func u64(_ offset: Int) -> UInt64? { little(offset, as: UInt64.self) }
     public func i32(_ offset: Int) -> Int32? { u32(offset).map { Int32(bitPattern: $0) } }
 
     /// Big-endian (network order) 16-bit value: ports.
