@@ -35,8 +35,17 @@ public final class ConnectionReader {
                                                  (SockDiagRequest.protocolTCP, IPAddress.inet), (SockDiagRequest.protocolTCP, IPAddress.inet6)] {
                     var result = SockDiagDecoder.Result()
                     let isMPTCP = protocolNumber == SockDiagRequest.protocolMPTCP
-                    let datagrams = try client.dump(family: family, protocolNumber: protocolNumber, into: &result, keepRaw: keepRaw,
-                                                    attempts: 1, onSocket: { isMPTCP ? joiner.addMPTCP($0) : joiner.addTCP($0) })
+                    // TCP sockets that are not subflows are skipped after their header and ULP name.
+                    let datagrams: [[UInt8]]
+                    if isMPTCP {
+                        datagrams = try client.dump(family: family, protocolNumber: protocolNumber, into: &result, keepRaw: keepRaw,
+                                                    attempts: 1, onSocket: { joiner.addMPTCP($0) })
+                    } else {
+                        let inodes = joiner.connectionInodes
+                        datagrams = try client.dump(family: family, protocolNumber: protocolNumber, into: &result, keepRaw: keepRaw,
+                                                    attempts: 1, keep: { ConnectionJoiner.isSubflow($0, ulpIsMPTCP: $1, connectionInodes: inodes) },
+                                                    onSocket: { joiner.addTCP($0) })
+                    }
                     errors += result.decodeErrors
                     if keepRaw {
                         let dump = SockDiagClient.Dump(family: family, protocolNumber: protocolNumber, datagrams: datagrams)

@@ -48,6 +48,7 @@ public final class SockDiagClient {
     /// kept (an interrupted dump then may hand some twice: callers dedupe).
     public func dump(family: UInt8, protocolNumber: UInt32, into result: inout SockDiagDecoder.Result,
                      keepRaw: Bool = false, attempts: Int = 3,
+                     keep: ((InetDiagMessage, _ ulpIsMPTCP: Bool?) -> Bool)? = nil,
                      onSocket: ((DiagSocket) -> Void)? = nil) throws(DumpError) -> [[UInt8]] {
         let infoKind: DiagSocket.InfoKind = protocolNumber == SockDiagRequest.protocolMPTCP ? .mptcp : .tcp
         let start = result.sockets.count, errors = result.decodeErrors.count
@@ -62,7 +63,7 @@ public final class SockDiagClient {
             do throws(SystemCallError) {
                 try socket.dump(request, sequence: sequence) { view in
                     if keepRaw { datagrams.append(view.bytes) }
-                    SockDiagDecoder.decode(view, infoKind: infoKind, into: &result, onSocket: onSocket)
+                    SockDiagDecoder.decode(view, infoKind: infoKind, into: &result, keep: keep, onSocket: onSocket)
                 }
             } catch {
                 throw .system(error)

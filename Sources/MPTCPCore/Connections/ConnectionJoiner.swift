@@ -37,8 +37,13 @@ public struct ConnectionJoiner {
             for name in names {
                 var result = SockDiagDecoder.Result()
                 for datagram in raw[name] ?? [] {
-                    SockDiagDecoder.decode(ByteView(datagram), infoKind: kind, into: &result) { socket in
-                        if kind == .mptcp { joiner.addMPTCP(socket) } else { joiner.addTCP(socket) }
+                    if kind == .mptcp {
+                        SockDiagDecoder.decode(ByteView(datagram), infoKind: kind, into: &result, onSocket: { joiner.addMPTCP($0) })
+                    } else {
+                        let inodes = joiner.connectionInodes
+                        SockDiagDecoder.decode(ByteView(datagram), infoKind: kind, into: &result,
+                                               keep: { Self.isSubflow($0, ulpIsMPTCP: $1, connectionInodes: inodes) },
+                                               onSocket: { joiner.addTCP($0) })
                     }
                 }
             }
@@ -67,16 +72,23 @@ public struct ConnectionJoiner {
         if header.inode != 0 { byInode[header.inode] = index }
     }
 
+    /// Whether a TCP socket is an MPTCP subflow worth decoding: its ULP is
+    /// `mptcp`, or (without CAP_NET_ADMIN, kernels before 6.15 send no ULP
+    /// info at all) it shares the inode of an MPTCP connection. Not the TCP
+    /// side of an MPTCP listener.
+    public static func isSubflow(_ header: InetDiagMessage, ulpIsMPTCP: Bool?, connectionInodes: [UInt32: Int]) -> Bool {
+        guard header.state != TCPState.listen else { return false }
+        if let ulpIsMPTCP { return ulpIsMPTCP }
+        return header.inode != 0 && connectionInodes[header.inode] != nil
+    }
+
+    /// Inodes of the MPTCP connections added so far (for ``isSubflow(_:ulpIsMPTCP:connectionInodes:)``).
+    public var connectionInodes: [UInt32: Int] { byInode }
+
     /// A TCP socket: kept when it is an MPTCP subflow.
     public mutating func addTCP(_ socket: DiagSocket) {
         let header = socket.header
-        // Without CAP_NET_ADMIN, kernels before 6.15 send no ULP info at
-        // all: a TCP socket is then a subflow when it shares the inode of
-        // an MPTCP connection.
-        guard socket.ulpName == "mptcp"
-            || (socket.ulpName == nil && header.inode != 0 && byInode[header.inode] != nil)
-        else { return }
-        if header.state == TCPState.listen { return }   // the TCP side of an MPTCP listener
+        guard Self.isSubflow(header, ulpIsMPTCP: socket.ulpName.map { $0 == "mptcp" }, connectionInodes: byInode) else { return }
         sawSubflow = true
         let context = socket.subflow
         if context != nil { sawContext = true }

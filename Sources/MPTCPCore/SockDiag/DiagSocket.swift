@@ -27,42 +27,76 @@ public struct DiagSocket: Sendable {
     /// Decodes one reply message. `infoKind` says how to read `INET_DIAG_INFO`:
     /// `mptcp_info` for an MPTCP dump, `tcp_info` for a TCP dump.
     public init?(_ message: NetlinkMessage, infoKind: InfoKind) {
-        guard let header = InetDiagMessage(message.payload) else { return nil }
-        self.header = header
-        var ulp: ByteView?
-        decodeError = NetlinkAttributes.scan(message.payload.suffix(from: InetDiagMessage.size)) { attribute in
+        guard case let .socket(socket) = Self.decode(message, infoKind: infoKind, keep: nil) else { return nil }
+        self = socket
+    }
+
+    /// What ``decode(_:infoKind:keep:)`` made of a message.
+    public enum Decoded: Sendable {
+        case socket(DiagSocket)
+        /// `keep` declined it: nothing past the header and the ULP name was decoded.
+        case skipped
+        /// Shorter than `struct inet_diag_msg`.
+        case malformed
+    }
+
+    /// Decodes one reply message; with `keep`, first only the header and
+    /// whether the socket's ULP is `mptcp` (nil: no ULP information), and the
+    /// rest (tcp_info, congestion control, subflow context) only for sockets
+    /// `keep` accepts. A TCP dump lists every TCP socket of the namespace;
+    /// most of them, on a busy host, are not MPTCP subflows.
+    public static func decode(_ message: NetlinkMessage, infoKind: InfoKind,
+                              keep: ((InetDiagMessage, _ ulpIsMPTCP: Bool?) -> Bool)?) -> Decoded {
+        guard let header = InetDiagMessage(message.payload) else { return .malformed }
+        var info: ByteView?, congestion: ByteView?, mark: UInt32?, ulp: ByteView?
+        let attributeError = NetlinkAttributes.scan(message.payload.suffix(from: InetDiagMessage.size)) { attribute in
             switch attribute.type {
-            case Attribute.info:
-                switch infoKind {
-                case .mptcp: mptcpInfo = MPTCPInfo(attribute.payload)
-                case .tcp: tcpInfo = TCPInfo(attribute.payload)
-                }
-            case Attribute.congestion:
-                congestionControl = attribute.payload.string
-            case Attribute.mark where attribute.payload.count == 4:
-                mark = attribute.payload.u32(0)
-            case Attribute.ulpInfo:
-                ulp = attribute.payload
-            default:
-                break       // unknown or unused attribute: skipped
+            case Attribute.info: info = attribute.payload
+            case Attribute.congestion: congestion = attribute.payload
+            case Attribute.mark where attribute.payload.count == 4: mark = attribute.payload.u32(0)
+            case Attribute.ulpInfo: ulp = attribute.payload
+            default: break       // unknown or unused attribute: skipped
             }
         }
+        var ulpNameView: ByteView?, mptcpView: ByteView?
+        var nestedError: NetlinkDecodeError?
         if let ulp {
-            var mptcp: ByteView?
-            let nestedError = NetlinkAttributes.scan(ulp) { attribute in
+            nestedError = NetlinkAttributes.scan(ulp) { attribute in
                 switch attribute.type {
-                case ULP.name: ulpName = attribute.payload.string
-                case ULP.mptcp: mptcp = attribute.payload
+                case ULP.name: ulpNameView = attribute.payload
+                case ULP.mptcp: mptcpView = attribute.payload
                 default: break
                 }
             }
-            if decodeError == nil { decodeError = nestedError }
-            if let mptcp {
-                let context = SubflowInfo(mptcp)
-                if decodeError == nil { decodeError = context.error }
-                subflow = context
+        }
+        if let keep, !keep(header, ulpNameView.map(Self.isMPTCPName)) { return .skipped }
+        var socket = DiagSocket(header: header)
+        socket.mark = mark
+        socket.decodeError = attributeError ?? nestedError
+        if let info {
+            switch infoKind {
+            case .mptcp: socket.mptcpInfo = MPTCPInfo(info)
+            case .tcp: socket.tcpInfo = TCPInfo(info)
             }
         }
+        socket.congestionControl = congestion?.string
+        socket.ulpName = ulpNameView?.string
+        if let mptcpView {
+            let context = SubflowInfo(mptcpView)
+            if socket.decodeError == nil { socket.decodeError = context.error }
+            socket.subflow = context
+        }
+        return .socket(socket)
+    }
+
+    private init(header: InetDiagMessage) { self.header = header }
+
+    /// Whether a ULP name attribute says `mptcp` (NUL-terminated or not), without making a String.
+    static func isMPTCPName(_ view: ByteView) -> Bool {
+        let name: [UInt8] = [0x6d, 0x70, 0x74, 0x63, 0x70]   // "mptcp"
+        guard view.count == 5 || (view.count == 6 && view.u8(5) == 0) else { return false }
+        for index in 0..<5 where view.u8(index) != name[index] { return false }
+        return true
     }
 
     public enum InfoKind: Sendable { case mptcp, tcp }
@@ -98,6 +132,7 @@ public enum SockDiagDecoder {
     /// Decodes one datagram. Sockets go to `onSocket` when given (streaming:
     /// nothing is kept), else into `result.sockets`.
     public static func decode(_ datagram: ByteView, infoKind: DiagSocket.InfoKind, into result: inout Result,
+                              keep: ((InetDiagMessage, _ ulpIsMPTCP: Bool?) -> Bool)? = nil,
                               onSocket: ((DiagSocket) -> Void)? = nil) {
         let error = NetlinkMessages.scan(datagram) { message in
             if message.isDumpInterrupted { result.interrupted = true }
@@ -111,10 +146,13 @@ public enum SockDiagDecoder {
             case NetlinkMessage.typeNoop:
                 break
             default:
-                if let socket = DiagSocket(message, infoKind: infoKind) {
+                switch DiagSocket.decode(message, infoKind: infoKind, keep: keep) {
+                case let .socket(socket):
                     if let error = socket.decodeError { result.decodeErrors.append(error) }
                     if let onSocket { onSocket(socket) } else { result.sockets.append(socket) }
-                } else {
+                case .skipped:
+                    break
+                case .malformed:
                     result.decodeErrors.append(.truncated(what: "inet_diag_msg", offset: 0))
                 }
             }
