@@ -34,7 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // TLS for --web.config.file.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
-        // --web.config.file is YAML (and the tests read the Kubernetes and rule files).
+        // Tests only: parsing the Kubernetes and rule YAML files.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
@@ -73,7 +73,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Yams", package: "Yams"),
                 "CZlib", "CCrypt",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MPTCPServerTests",
-            dependencies: ["MPTCPServer", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]
+            dependencies: ["MPTCPServer", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "MPTCPTerminalTests",

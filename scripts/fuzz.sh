@@ -6,7 +6,8 @@
 # (sock_diag datagrams and the connection join), genl (mptcp_pm and
 # controller replies and events, route replies), archive (snapshot tar files
 # given to report --from), http (client bytes through the server's own
-# pipeline). Default: all, 60 s each.
+# pipeline), webconfig (--web.config.file: the YAML reader and the checks).
+# Default: all, 60 s each.
 #
 # The committed seed corpus is Tests/FuzzCorpus/TARGET; inputs libFuzzer
 # finds interesting go to .build-fuzz/corpus/TARGET (not committed). A crash,
@@ -27,7 +28,7 @@ while (($#)); do
         *) targets+=("$1"); shift ;;
     esac
 done
-((${#targets[@]})) || targets=(netstat sockdiag genl archive http)
+((${#targets[@]})) || targets=(netstat sockdiag genl archive http webconfig)
 
 scripts/install-deps.sh >/dev/null
 mkdir -p .build-fuzz

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import MPTCPCore
 import MPTCPKernel
 
@@ -19,7 +19,7 @@ public struct ConnectionsCommand: ParsableCommand {
         let reader = try ConnectionReader()
         let result = try reader.read(keepRaw: saveRaw != nil)
         print(ConnectionText.render(result.snapshot), terminator: "")
-        for error in result.decodeErrors { FileHandle.standardError.write(Data("decode: \(error)\n".utf8)) }
+        for error in result.decodeErrors { StandardStream.error("decode: \(error)\n") }
         if let directory = saveRaw, let raw = result.raw {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for dump in raw.mptcp + raw.tcp {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import MPTCPCore
 
 /// Builds the Grafana dashboard from ``CounterCatalog``: one row per Case
@@ -188,7 +188,6 @@ enum GrafanaDashboard {
     }
 
     static func json() throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: build(), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        PrettyJSON.render(build()) + "\n"
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import MPTCPCore
 import MPTCPKernel
 
@@ -121,7 +121,7 @@ public struct SnapshotCommand: ParsableCommand {
         let path = output ?? "mptcp-snapshot-\(snapshot.hostname)-\(Int(snapshot.second.time)).tar"
         try Data(SnapshotArchive.encode(snapshot)).write(to: URL(fileURLWithPath: path))
         if let report { try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: .json), to: report) }
-        FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
+        StandardStream.error("wrote \(path)\n")
     }
 }
 
@@ -147,7 +147,7 @@ enum ReportOutput {
         if let path {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            StandardStream.output(text)
         }
     }
 }

@@ -1,5 +1,3 @@
-import Yams
-
 /// `--web.config.file`: TLS, basic authentication and response headers, in
 /// the format of the Prometheus exporter-toolkit, so one file serves
 /// node_exporter and mptcp-exporter alike:
@@ -74,17 +72,17 @@ public struct WebConfig: Sendable, Equatable {
 
     /// Parses the file's text. `directory` resolves relative file names.
     public static func parse(_ text: String, directory: String) throws -> WebConfig {
-        let root: Node?
+        let root: ConfigYAML
         do {
-            root = try Yams.compose(yaml: text)
+            root = try ConfigYAML.parse(text)
         } catch {
-            throw Invalid("not YAML: \(error)")
+            throw Invalid("not YAML (or YAML this exporter does not read): \(error)")
         }
         var config = WebConfig()
-        guard let root else { return config }
+        if root.isNull { return config }
         let top = try mapping(root, "the file")
         try known(top, ["tls_server_config", "http_server_config", "basic_auth_users"], "the file")
-        if let node = top["tls_server_config"], node.null == nil {
+        if let node = top["tls_server_config"], !node.isNull {
             let tlsMap = try mapping(node, "tls_server_config")
             try known(tlsMap, ["cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version", "max_version",
                                "cipher_suites", "prefer_server_cipher_suites"], "tls_server_config",
@@ -121,10 +119,10 @@ public struct WebConfig: Sendable, Equatable {
             }
             config.tls = tls
         }
-        if let node = top["http_server_config"], node.null == nil {
+        if let node = top["http_server_config"], !node.isNull {
             let http = try mapping(node, "http_server_config")
             try known(http, ["http2", "headers"], "http_server_config")
-            if let headers = http["headers"], headers.null == nil {
+            if let headers = http["headers"], !headers.isNull {
                 for (name, value) in try pairs(headers, "http_server_config.headers") {
                     guard HeaderName.isToken(name), !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                         throw Invalid("http_server_config.headers: \(name) is not a valid header")
@@ -136,7 +134,7 @@ public struct WebConfig: Sendable, Equatable {
                 }
             }
         }
-        if let node = top["basic_auth_users"], node.null == nil {
+        if let node = top["basic_auth_users"], !node.isNull {
             for (user, hash) in try pairs(node, "basic_auth_users") {
                 guard !user.isEmpty, !user.contains(":") else { throw Invalid("basic_auth_users: user name \(user.debugDescription) is empty or has a colon") }
                 guard Bcrypt.isHash(hash) else {
@@ -159,30 +157,25 @@ public struct WebConfig: Sendable, Equatable {
         return version
     }
 
-    private static func mapping(_ node: Node, _ what: String) throws -> [String: Node] {
-        guard let mapping = node.mapping else { throw Invalid("\(what) must be a mapping") }
-        var result: [String: Node] = [:]
-        for (key, value) in mapping {
-            guard let name = key.scalar?.string else { throw Invalid("\(what) has a key that is not a string") }
+    private static func mapping(_ node: ConfigYAML, _ what: String) throws -> [String: ConfigYAML] {
+        guard case let .mapping(entries) = node else { throw Invalid("\(what) must be a mapping") }
+        var result: [String: ConfigYAML] = [:]
+        for (name, value) in entries {
             guard result[name] == nil else { throw Invalid("\(what) has \(name) twice") }
             result[name] = value
         }
         return result
     }
 
-    private static func pairs(_ node: Node, _ what: String) throws -> [(String, String)] {
-        guard let mapping = node.mapping else { throw Invalid("\(what) must be a mapping") }
-        var seen = Set<String>()
-        return try mapping.map { key, value in
-            guard let name = key.scalar?.string, let text = value.scalar?.string else {
-                throw Invalid("\(what) must map strings to strings")
-            }
-            guard seen.insert(name).inserted else { throw Invalid("\(what) has \(name) twice") }
+    private static func pairs(_ node: ConfigYAML, _ what: String) throws -> [(String, String)] {
+        guard case let .mapping(entries) = node else { throw Invalid("\(what) must be a mapping") }
+        return try entries.map { name, value in
+            guard case let .scalar(text) = value else { throw Invalid("\(what) must map strings to strings") }
             return (name, text)
         }
     }
 
-    private static func known(_ map: [String: Node], _ keys: Set<String>, _ what: String, unsupported: Set<String> = []) throws {
+    private static func known(_ map: [String: ConfigYAML], _ keys: Set<String>, _ what: String, unsupported: Set<String> = []) throws {
         for key in map.keys.sorted() where !keys.contains(key) {
             if unsupported.contains(key) {
                 throw Invalid("\(what).\(key) is not supported by mptcp-exporter")
@@ -191,17 +184,17 @@ public struct WebConfig: Sendable, Equatable {
         }
     }
 
-    private static func string(_ node: Node?, _ what: String) throws -> String? {
-        guard let node, node.null == nil else { return nil }
-        guard let scalar = node.scalar else { throw Invalid("\(what) must be a string") }
-        return scalar.string
+    private static func string(_ node: ConfigYAML?, _ what: String) throws -> String? {
+        guard let node, !node.isNull else { return nil }
+        guard case let .scalar(text) = node else { throw Invalid("\(what) must be a string") }
+        return text
     }
 
-    private static func strings(_ node: Node, _ what: String) throws -> [String] {
-        if node.null != nil { return [] }
-        guard let sequence = node.sequence else { throw Invalid("\(what) must be a list") }
-        return try sequence.map {
-            guard let text = $0.scalar?.string else { throw Invalid("\(what) must be a list of strings") }
+    private static func strings(_ node: ConfigYAML, _ what: String) throws -> [String] {
+        if node.isNull { return [] }
+        guard case let .sequence(items) = node else { throw Invalid("\(what) must be a list") }
+        return try items.map {
+            guard case let .scalar(text) = $0 else { throw Invalid("\(what) must be a list of strings") }
             return text
         }
     }

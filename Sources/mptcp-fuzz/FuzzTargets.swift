@@ -16,6 +16,7 @@ enum FuzzTargets {
         "genl": genericNetlink,
         "archive": archive,
         "http": http,
+        "webconfig": webConfig,
     ]
 
     static var names: [String] { all.keys.sorted() }
@@ -97,6 +98,13 @@ enum FuzzTargets {
             pieceSize = pieceSize * 3 + 1
         }
         _ = try? channel.finish()
+    }
+
+    /// `--web.config.file` text: the YAML reader, then the configuration checks.
+    static func webConfig(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = try? ConfigYAML.parse(text)
+        _ = try? WebConfig.parse(text, directory: "/etc/mptcp-exporter")
     }
 
     /// 0xFE 0xFE separates datagrams in the fuzz input.
