@@ -11,6 +11,14 @@ public protocol Collector: Sendable {
     var name: String { get }
     /// Reads the kernel now and returns the families.
     func collect() throws -> [MetricFamily]
+    /// True for a collector that only reads the exporter's memory (never a
+    /// file or a socket): it runs in the scrape itself, with no queue and no
+    /// deadline. False by default.
+    var readsOnlyMemory: Bool { get }
+}
+
+extension Collector {
+    public var readsOnlyMemory: Bool { false }
 }
 
 /// A collector failure with a message fit for one log line.

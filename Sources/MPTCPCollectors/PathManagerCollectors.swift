@@ -54,6 +54,8 @@ public struct SysctlCollector: Collector {
 /// events cannot be received it says so in `mptcp_pm_events_available`.
 public struct PathManagerEventsCollector: Collector {
     public let name = "pm_events"
+    /// The listener's thread did the reading; a scrape copies its counts.
+    public let readsOnlyMemory = true
     public let listener: PathManagerEventListener?
     public let disabledReason: String?
 

@@ -45,18 +45,23 @@ public final class Scraper: Sendable {
             help: "Time the collector took in this scrape, in seconds.",
             type: .gauge)
         var failures: [String: String] = [:]
-        let outcomes = await withTaskGroup(of: (Int, CollectorRunner.Outcome, Duration).self) { group in
-            for (index, runner) in runners.enumerated() {
-                group.addTask {
-                    let clock = ContinuousClock()
-                    let start = clock.now
-                    let outcome = await runner.run()
-                    return (index, outcome, clock.now - start)
+        var outcomes = [(CollectorRunner.Outcome, Duration)?](repeating: nil, count: runners.count)
+        // Collectors that only read memory run here; the others each on their
+        // own queue, at the same time (no task group for a lone one).
+        let blocking = runners.indices.filter { !collectors[$0].readsOnlyMemory }
+        for index in runners.indices where collectors[index].readsOnlyMemory {
+            outcomes[index] = Self.inline(collectors[index])
+        }
+        if blocking.count == 1 {
+            outcomes[blocking[0]] = await Self.timed(runners[blocking[0]])
+        } else if blocking.count > 1 {
+            let runners = self.runners
+            await withTaskGroup(of: (Int, (CollectorRunner.Outcome, Duration)?).self) { group in
+                for index in blocking {
+                    group.addTask { (index, await Self.timed(runners[index])) }
                 }
+                for await (index, result) in group { outcomes[index] = result }
             }
-            var outcomes = [(CollectorRunner.Outcome, Duration)?](repeating: nil, count: runners.count)
-            for await (index, outcome, elapsed) in group { outcomes[index] = (outcome, elapsed) }
-            return outcomes
         }
         for (collector, result) in zip(collectors, outcomes) {
             guard let (outcome, elapsed) = result else { continue }
@@ -81,6 +86,21 @@ public final class Scraper: Sendable {
             type: .gauge,
             samples: [Sample(labels: [("version", BuildInfo.version)], value: .unsigned(1))]))
         return Result(families: families, failures: failures)
+    }
+
+    private static func inline(_ collector: any Collector) -> (CollectorRunner.Outcome, Duration) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome: CollectorRunner.Outcome
+        do { outcome = .collected(try collector.collect()) } catch { outcome = .failed("\(error)") }
+        return (outcome, clock.now - start)
+    }
+
+    private static func timed(_ runner: CollectorRunner) async -> (CollectorRunner.Outcome, Duration)? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = await runner.run()
+        return (outcome, clock.now - start)
     }
 
     private func noteOutcome(collector: String, error: String?) {
