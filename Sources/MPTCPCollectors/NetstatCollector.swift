@@ -31,7 +31,9 @@ public final class NetstatCollector: Collector {
         } catch {
             throw CollectorError("\(error)")
         }
-        return NetstatParser.parse(netstat).merging(NetstatParser.parse(snmp))
+        // Only what the families use: the other sections and names are skipped.
+        let selection = CounterFamilies.selection
+        return NetstatParser.parse(netstat, selecting: selection).merging(NetstatParser.parse(snmp, selecting: selection))
     }
 
     public func collect() throws -> [MetricFamily] {

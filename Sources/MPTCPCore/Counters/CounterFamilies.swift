@@ -6,6 +6,16 @@ public enum CounterFamilies {
     public static let diagramInfoName = "mptcp_case_diagram_info"
     public static let counterCountName = "mptcp_kernel_mptcpext_counters"
 
+    /// What ``families(from:)`` reads: MPTcpExt whole, the TCP counters by name.
+    public static let selection: NetstatParser.Selection = {
+        var sections: [String: [String]?] = ["MPTcpExt": nil]
+        for descriptor in CounterCatalog.tcp {
+            let names: [String] = (sections[descriptor.section] ?? nil) ?? []
+            sections[descriptor.section] = .some(names + [descriptor.name])
+        }
+        return NetstatParser.Selection(sections)
+    }()
+
     public static func families(from table: NetstatTable) -> [MetricFamily] {
         var families: [MetricFamily] = []
         let mptcp = table.section("MPTcpExt")

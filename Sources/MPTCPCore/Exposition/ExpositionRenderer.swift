@@ -112,12 +112,13 @@ public enum ExpositionRenderer {
     private static func appendDecimal(_ number: UInt64, negative: Bool, to out: inout [UInt8]) {
         if negative { out.append(UInt8(ascii: "-")) }
         if number == 0 { out.append(UInt8(ascii: "0")); return }
-        var digits: (UInt64, [UInt8]) = (number, [])
-        digits.1.reserveCapacity(20)
-        while digits.0 > 0 {
-            digits.1.append(UInt8(ascii: "0") + UInt8(digits.0 % 10))
-            digits.0 /= 10
+        // Digits written backwards at the end of `out`, then turned around in place.
+        let start = out.count
+        var rest = number
+        while rest > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
         }
-        out.append(contentsOf: digits.1.reversed())
+        out[start...].reverse()
     }
 }

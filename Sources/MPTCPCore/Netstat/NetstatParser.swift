@@ -6,9 +6,28 @@
 /// whose header and value lines disagree is skipped, a value that is not a
 /// 64-bit unsigned number is left out, and each is reported as an issue.
 public enum NetstatParser {
+    /// Which sections, and which names in them, to keep. The others are
+    /// skipped after their prefix: no name becomes a String, nothing is
+    /// checked. A scrape keeps MPTcpExt whole and about fifteen TCP counters
+    /// of the several hundred fields of both files.
+    public struct Selection: Sendable {
+        /// Prefix → the wanted names as bytes, or nil for every name.
+        let sections: [String: [[UInt8]]?]
+
+        /// - Parameter sections: prefix → wanted names, nil for every name.
+        public init(_ sections: [String: [String]?]) {
+            self.sections = sections.mapValues { names in names.map { $0.map { Array($0.utf8) } } }
+        }
+    }
+
     /// Parses the whole file.
     public static func parse(_ bytes: [UInt8]) -> NetstatTable {
         bytes.withUnsafeBufferPointer { parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Parses only the selected sections and names.
+    public static func parse(_ bytes: [UInt8], selecting selection: Selection) -> NetstatTable {
+        bytes.withUnsafeBufferPointer { parse(UnsafeRawBufferPointer($0), selecting: selection) }
     }
 
     /// Parses text (convenience for tests and tools).
@@ -16,8 +35,8 @@ public enum NetstatParser {
         parse(Array(text.utf8))
     }
 
-    /// Parses the whole file from raw memory.
-    public static func parse(_ buffer: UnsafeRawBufferPointer) -> NetstatTable {
+    /// Parses the whole file (or only `selection`) from raw memory.
+    public static func parse(_ buffer: UnsafeRawBufferPointer, selecting selection: Selection? = nil) -> NetstatTable {
         var table = NetstatTable()
         var lines: [(number: Int, start: Int, end: Int)] = []
         lines.reserveCapacity(16)
@@ -66,6 +85,11 @@ public enum NetstatParser {
             }
             index += 2
             let prefix = headerFields.prefix
+            var wanted: [[UInt8]]?
+            if let selection {
+                guard let names = selection.sections[prefix] else { continue }
+                wanted = names
+            }
             guard headerFields.fields.count == valueFields.fields.count else {
                 table.issues.append(.init(
                     line: header.number, prefix: prefix,
@@ -80,6 +104,7 @@ public enum NetstatParser {
             section.counters.reserveCapacity(headerFields.fields.count)
             var seenNames = Set<String>()
             for (nameRange, valueRange) in zip(headerFields.fields, valueFields.fields) {
+                if let wanted, !wanted.contains(where: { equal(buffer, nameRange, $0) }) { continue }
                 let name = string(buffer, nameRange)
                 guard seenNames.insert(name).inserted else {
                     table.issues.append(.init(line: header.number, prefix: prefix, kind: .duplicateName(name)))
@@ -126,6 +151,16 @@ public enum NetstatParser {
             if cursor > fieldStart { fields.append(fieldStart..<cursor) }
         }
         return (prefix, fields)
+    }
+
+    private static func equal(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ bytes: [UInt8]) -> Bool {
+        guard range.count == bytes.count else { return false }
+        var offset = 0
+        for index in range {
+            if buffer[index] != bytes[offset] { return false }
+            offset += 1
+        }
+        return true
     }
 
     private static func string(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
