@@ -29,7 +29,8 @@ public enum CounterFamilies {
             help: "One series per MPTcpExt counter of the running kernel: its kernel name (counter), its series name (series), the Case diagram it belongs to (diagram) and its role there (entry, pass, branch, exit, detail, gauge). Value always 1.",
             type: .gauge)
         var diagramsPresent = Set<String>()
-        for counter in mptcp?.counters ?? [] {
+        // In name order, so that the info series come out sorted (the renderer then does not sort them).
+        for counter in (mptcp?.counters ?? []).sorted(by: { $0.name < $1.name }) {
             let descriptor = CounterCatalog.descriptor(mptcpCounter: counter.name)
             let (series, help) = CounterCatalog.seriesAndHelp(descriptor)
             families.append(MetricFamily(

@@ -62,13 +62,28 @@ public enum ExpositionRenderer {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Samples ordered by their label values; keys computed once, and no
-    /// sort at all when the collector already produced them in order.
+    /// Samples ordered by their label values, compared in place (no key
+    /// arrays), and no sort at all when the collector already produced them
+    /// in order, as the collectors do.
     private static func sortedSamples(_ samples: [Sample]) -> [Sample] {
         guard samples.count > 1 else { return samples }
-        let keys = samples.map { $0.labels.map(\.value) }
-        if zip(keys, keys.dropFirst()).allSatisfy({ !$1.lexicographicallyPrecedes($0) }) { return samples }
-        return keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }.map { samples[$0] }
+        var sorted = true
+        for index in 1..<samples.count where precedes(samples[index], samples[index - 1]) {
+            sorted = false
+            break
+        }
+        if sorted { return samples }
+        return samples.sorted(by: precedes)
+    }
+
+    /// Lexicographic order of the label values.
+    private static func precedes(_ a: Sample, _ b: Sample) -> Bool {
+        let count = min(a.labels.count, b.labels.count)
+        for index in 0..<count {
+            let x = a.labels[index].value, y = b.labels[index].value
+            if x != y { return x < y }
+        }
+        return a.labels.count < b.labels.count
     }
 
     private static func append(_ string: String, to out: inout [UInt8]) {
