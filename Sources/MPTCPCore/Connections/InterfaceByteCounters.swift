@@ -35,31 +35,53 @@ public struct InterfaceByteCounters: Sendable {
     public var trackedSubflows: Int { live.count }
 
     /// Takes the subflows of a new scrape and returns the totals per interface.
+    ///
+    /// Two hash operations per subflow (take it out of the last scrape's
+    /// map, put it in this one's); whatever is left in the old map closed.
+    /// Interfaces are few, so their totals live in a short array searched by
+    /// name, not in a dictionary hashing a String per subflow.
     public mutating func update(with snapshot: ConnectionSnapshot) -> [String: Bytes] {
+        var previousLive = live
+        live = [:]
         var current: [UInt64: (interface: String, bytes: Bytes)] = [:]
-        current.reserveCapacity(live.count)
+        current.reserveCapacity(previousLive.count)
+        var names: [String] = []
+        var sums: [Bytes] = []
         for connection in snapshot.connections {
             for subflow in connection.subflows {
                 guard let tcp = subflow.tcp else { continue }
                 let bytes = Bytes(acked: tcp.bytesAcked ?? 0, received: tcp.bytesReceived ?? 0,
                                   retransmitted: tcp.bytesRetrans ?? 0)
                 let interface = subflow.interface ?? "unknown"
-                if let previous = live[subflow.cookie],
+                if let previous = previousLive.removeValue(forKey: subflow.cookie),
                    previous.interface != interface || bytes.acked < previous.bytes.acked
                     || bytes.received < previous.bytes.received || bytes.retransmitted < previous.bytes.retransmitted {
                     // Not the same socket any more (a reused cookie, or the path changed): close the old one.
                     closed[previous.interface, default: Bytes()].add(previous.bytes)
-                    live[subflow.cookie] = nil
                 }
-                current[subflow.cookie] = (interface, bytes)
+                if let existing = current.updateValue((interface, bytes), forKey: subflow.cookie) {
+                    // The same cookie twice in one dump: count it once.
+                    if let slot = names.firstIndex(of: existing.interface) {
+                        sums[slot].acked &-= existing.bytes.acked
+                        sums[slot].received &-= existing.bytes.received
+                        sums[slot].retransmitted &-= existing.bytes.retransmitted
+                    }
+                }
+                if let slot = names.firstIndex(of: interface) {
+                    sums[slot].add(bytes)
+                } else {
+                    names.append(interface)
+                    sums.append(bytes)
+                }
             }
         }
-        for (cookie, previous) in live where current[cookie] == nil {
+        // Subflows of the last scrape not seen now have closed.
+        for (_, previous) in previousLive {
             closed[previous.interface, default: Bytes()].add(previous.bytes)
         }
         live = current
         var totals = closed
-        for (_, entry) in live { totals[entry.interface, default: Bytes()].add(entry.bytes) }
+        for (slot, name) in names.enumerated() { totals[name, default: Bytes()].add(sums[slot]) }
         return totals
     }
 }
