@@ -76,4 +76,21 @@ public final class SockDiagClient {
         }
         throw .interrupted(attempts: attempts)
     }
+
+    /// Dumps in order, received on a second thread while `body` decodes
+    /// (``PipelinedDumps``); `body` returns false to stop early.
+    func pipelined(_ dumps: [(family: UInt8, protocolNumber: UInt32)],
+                   _ body: (PipelinedDumps.Event) -> Bool) throws(DumpError) {
+        let requests = dumps.map { dump -> PipelinedDumps.Request in
+            let sequence = socket.sequence()
+            return PipelinedDumps.Request(
+                bytes: SockDiagRequest.dump(family: dump.family, protocolNumber: dump.protocolNumber, sequence: sequence),
+                sequence: sequence)
+        }
+        do {
+            try PipelinedDumps.run(requests, on: socket, body)
+        } catch {
+            throw .system(error)
+        }
+    }
 }
