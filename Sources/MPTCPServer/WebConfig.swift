@@ -47,9 +47,16 @@ public struct WebConfig: Sendable, Equatable {
     public enum TLSVersion: String, Sendable, CaseIterable, Comparable {
         case tls10 = "TLS10", tls11 = "TLS11", tls12 = "TLS12", tls13 = "TLS13"
 
-        public static func < (a: TLSVersion, b: TLSVersion) -> Bool {
-            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        private var rank: Int {
+            switch self {
+            case .tls10: return 0
+            case .tls11: return 1
+            case .tls12: return 2
+            case .tls13: return 3
+            }
         }
+
+        public static func < (a: TLSVersion, b: TLSVersion) -> Bool { a.rank < b.rank }
     }
 
     public var tls: TLS?
