@@ -29,16 +29,18 @@ public final class ConnectionReader {
         (IPAddress.inet, SockDiagRequest.protocolTCP), (IPAddress.inet6, SockDiagRequest.protocolTCP),
     ]
 
+    /// Reads every connection: the four dumps received on a second thread
+    /// while this one decodes and joins them (``PipelinedDumps``); sockets are
+    /// joined as they are decoded, so no dump is ever held whole unless
+    /// `keepRaw` asks for its datagrams (snapshots). A dump the kernel flags
+    /// as interrupted (NLM_F_DUMP_INTR) restarts the whole read, at most
+    /// `attempts` times.
     public func read(keepRaw: Bool = false) throws(SockDiagClient.DumpError) -> (snapshot: ConnectionSnapshot, raw: RawDumps?, decodeErrors: [NetlinkDecodeError]) {
-        keepRaw ? try readKeepingRaw() : try readPipelined()
-    }
-
-    /// The read of a scrape: datagrams received on a second thread while
-    /// this one decodes and joins them (``PipelinedDumps``).
-    func readPipelined() throws(SockDiagClient.DumpError) -> (snapshot: ConnectionSnapshot, raw: RawDumps?, decodeErrors: [NetlinkDecodeError]) {
         let dumps = Self.dumps
         for _ in 0..<Self.attempts {
             var errors: [NetlinkDecodeError] = []
+            var raw = RawDumps()
+            var datagrams: [[UInt8]] = []
             var joiner = ConnectionJoiner(interfaces: InterfaceTable.read())
             var result = SockDiagDecoder.Result()
             var current = 0
@@ -48,6 +50,7 @@ public final class ConnectionReader {
             try client.pipelined(dumps) { event in
                 switch event {
                 case let .datagram(view):
+                    if keepRaw { datagrams.append(view.bytes) }
                     if dumps[current].protocolNumber == SockDiagRequest.protocolMPTCP {
                         SockDiagDecoder.decode(view, infoKind: .mptcp, into: &result, onSocket: { joiner.addMPTCP($0) })
                     } else {
@@ -69,6 +72,11 @@ public final class ConnectionReader {
                         interrupted = true
                         return false
                     }
+                    if keepRaw {
+                        let dump = SockDiagClient.Dump(family: dumps[index].family, protocolNumber: dumps[index].protocolNumber, datagrams: datagrams)
+                        if dumps[index].protocolNumber == SockDiagRequest.protocolMPTCP { raw.mptcp.append(dump) } else { raw.tcp.append(dump) }
+                        datagrams = []
+                    }
                     result = SockDiagDecoder.Result()
                     current = index + 1
                     return true
@@ -76,48 +84,7 @@ public final class ConnectionReader {
             }
             if let failure { throw failure }
             if interrupted { continue }
-            return (joiner.finish(), nil, errors)
-        }
-        throw .interrupted(attempts: Self.attempts)
-    }
-
-    /// The read of a snapshot: one dump after the other, keeping the datagrams.
-    func readKeepingRaw() throws(SockDiagClient.DumpError) -> (snapshot: ConnectionSnapshot, raw: RawDumps?, decodeErrors: [NetlinkDecodeError]) {
-        let keepRaw = true
-        // Sockets are joined as they are decoded: neither dump is ever held
-        // whole. A dump the kernel flags as interrupted (NLM_F_DUMP_INTR)
-        // restarts the whole read, at most `attempts` times.
-        for _ in 0..<Self.attempts {
-            var raw = RawDumps()
-            var errors: [NetlinkDecodeError] = []
-            var joiner = ConnectionJoiner(interfaces: InterfaceTable.read())
-            do throws(SockDiagClient.DumpError) {
-                for (protocolNumber, family) in [(SockDiagRequest.protocolMPTCP, IPAddress.inet), (SockDiagRequest.protocolMPTCP, IPAddress.inet6),
-                                                 (SockDiagRequest.protocolTCP, IPAddress.inet), (SockDiagRequest.protocolTCP, IPAddress.inet6)] {
-                    var result = SockDiagDecoder.Result()
-                    let isMPTCP = protocolNumber == SockDiagRequest.protocolMPTCP
-                    // TCP sockets that are not subflows are skipped after their header and ULP name.
-                    let datagrams: [[UInt8]]
-                    if isMPTCP {
-                        datagrams = try client.dump(family: family, protocolNumber: protocolNumber, into: &result, keepRaw: keepRaw,
-                                                    attempts: 1, onSocket: { joiner.addMPTCP($0) })
-                    } else {
-                        let inodes = joiner.connectionInodes
-                        datagrams = try client.dump(family: family, protocolNumber: protocolNumber, into: &result, keepRaw: keepRaw,
-                                                    attempts: 1, keep: { ConnectionJoiner.isSubflow($0, ulpIsMPTCP: $1, connectionInodes: inodes) },
-                                                    onSocket: { joiner.addTCP($0) })
-                    }
-                    errors += result.decodeErrors
-                    if keepRaw {
-                        let dump = SockDiagClient.Dump(family: family, protocolNumber: protocolNumber, datagrams: datagrams)
-                        if isMPTCP { raw.mptcp.append(dump) } else { raw.tcp.append(dump) }
-                    }
-                }
-            } catch {
-                guard case .interrupted = error else { throw error }
-                continue
-            }
-            return (joiner.finish(), raw, errors)
+            return (joiner.finish(), keepRaw ? raw : nil, errors)
         }
         throw .interrupted(attempts: Self.attempts)
     }

@@ -38,45 +38,6 @@ public final class SockDiagClient {
         }
     }
 
-    /// Dumps every socket of `protocolNumber` in `family` with the INFO
-    /// extension; an interrupted dump (NLM_F_DUMP_INTR) is retried up to
-    /// `attempts` times.
-    /// Dumps into `result`, appending to what it already holds (so the four
-    /// dumps of a read share one array); returns the raw datagrams when `keepRaw`.
-    @discardableResult
-    /// With `onSocket`, sockets are handed over as they are decoded instead of
-    /// kept (an interrupted dump then may hand some twice: callers dedupe).
-    public func dump(family: UInt8, protocolNumber: UInt32, into result: inout SockDiagDecoder.Result,
-                     keepRaw: Bool = false, attempts: Int = 3,
-                     keep: ((InetDiagMessage, _ ulpIsMPTCP: Bool?) -> Bool)? = nil,
-                     onSocket: ((DiagSocket) -> Void)? = nil) throws(DumpError) -> [[UInt8]] {
-        let infoKind: DiagSocket.InfoKind = protocolNumber == SockDiagRequest.protocolMPTCP ? .mptcp : .tcp
-        let start = result.sockets.count, errors = result.decodeErrors.count
-        for _ in 0..<max(1, attempts) {
-            result.sockets.removeSubrange(start...)
-            result.decodeErrors.removeSubrange(errors...)
-            result.interrupted = false
-            result.kernelError = nil
-            let sequence = socket.sequence()
-            let request = SockDiagRequest.dump(family: family, protocolNumber: protocolNumber, sequence: sequence)
-            var datagrams: [[UInt8]] = []
-            do throws(SystemCallError) {
-                try socket.dump(request, sequence: sequence) { view in
-                    if keepRaw { datagrams.append(view.bytes) }
-                    SockDiagDecoder.decode(view, infoKind: infoKind, into: &result, keep: keep, onSocket: onSocket)
-                }
-            } catch {
-                throw .system(error)
-            }
-            if let code = result.kernelError {
-                throw .kernel(family: family, protocolNumber: protocolNumber, errno: code)
-            }
-            if result.interrupted { continue }
-            return datagrams
-        }
-        throw .interrupted(attempts: attempts)
-    }
-
     /// Dumps in order, received on a second thread while `body` decodes
     /// (``PipelinedDumps``); `body` returns false to stop early.
     func pipelined(_ dumps: [(family: UInt8, protocolNumber: UInt32)],
