@@ -55,7 +55,7 @@ public final class CollectorRunner: Sendable {
         let once = OneShot<Outcome>()
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             once.set(continuation)
-            let deadline = DispatchTime.now() + .nanoseconds(Self.nanoseconds(timeout))
+            let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.clampedNanoseconds))
             let watch = DeadlineWatch.shared.add(deadline: deadline) { [timeout] in
                 once.resume(.failed("timed out after \(Self.seconds(timeout)) s"))
             }
@@ -74,15 +74,9 @@ public final class CollectorRunner: Sendable {
         }
     }
 
+    /// `1.0`, `10.0`: seconds to one decimal, for error texts.
     static func seconds(_ duration: Duration) -> String {
-        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return String(Double((value * 10).rounded()) / 10)
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        let clamped = min(max(seconds, 0), Int64(Int.max / 1_000_000_000 - 1))
-        return Int(clamped) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        String(Double((duration.secondsValue * 10).rounded()) / 10)
     }
 }
 

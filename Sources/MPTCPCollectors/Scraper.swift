@@ -73,7 +73,7 @@ public final class Scraper: Sendable {
                 ok = false
                 failures[collector.name] = error
             }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.secondsValue
             success.samples.append(Sample(labels: [("collector", collector.name)], value: .unsigned(ok ? 1 : 0)))
             duration.samples.append(Sample(labels: [("collector", collector.name)], value: .double(seconds)))
             noteOutcome(collector: collector.name, error: failures[collector.name])

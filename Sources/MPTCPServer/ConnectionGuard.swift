@@ -1,3 +1,4 @@
+import MPTCPCore
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -156,9 +157,7 @@ final class RequestHeadGuard: ChannelInboundHandler {
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        let clamped = min(max(seconds, 0), Int64.max / 1_000_000_000 - 1)
-        return .nanoseconds(clamped * 1_000_000_000 + attoseconds / 1_000_000_000)
+        .nanoseconds(duration.clampedNanoseconds)
     }
 }
 
