@@ -87,7 +87,7 @@ struct HostileHTTPTests {
             ("GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n", "HTTP/1.1 400"),
             ("\u{0}\u{1}\u{2}\u{3} garbage\r\n\r\n", "HTTP/1.1 400"),
             ("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", "HTTP/1.1 400"),
-            ("GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 "),
+            ("GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 400"),
         ]
         for (request, expected) in cases {
             let connection = try RawHTTPConnection(port: exporter.port)

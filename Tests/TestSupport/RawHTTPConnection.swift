@@ -85,29 +85,8 @@ public final class RawHTTPConnection: @unchecked Sendable {
 
     /// Reads one whole response with a Content-Length (keep-alive friendly).
     public func readResponse(timeout: Double) -> (head: String, body: [UInt8])? {
-        var received: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
-        while deadline.timeIntervalSinceNow > 0 {
-            if let end = Self.find([13, 10, 13, 10], in: received) {
-                let head = String(decoding: received[..<end], as: UTF8.self)
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-                let bodyStart = end + 4
-                if received.count >= bodyStart + length {
-                    let body = Array(received[bodyStart..<(bodyStart + length)])
-                    leftover = Array(received[(bodyStart + length)...])
-                    return (head, body)
-                }
-            }
-            let more = read(atLeast: 1, timeout: max(0.01, deadline.timeIntervalSinceNow))
-            if more.isEmpty { break }
-            received.append(contentsOf: more)
-        }
-        return nil
+        readResponses(1, timeout: timeout).first
     }
-
-    /// Bytes read past the last whole response (pipelined answers).
-    public private(set) var leftover: [UInt8] = []
 
     /// Reads several pipelined responses; `bodiless` are the indices of
     /// responses to HEAD requests (a Content-Length but no body).
