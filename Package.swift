@@ -93,7 +93,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "mptcp-exporter",
-            dependencies: ["MPTCPExporterCLI"]
+            dependencies: ["MPTCPExporterCLI", "MPTCPKernel"]
         ),
         .executableTarget(
             name: "mptcp-fuzz",

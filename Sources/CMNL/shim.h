@@ -6,6 +6,7 @@
 #include <linux/genetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
+#include <malloc.h>
 
 /* MNL_SOCKET_BUFFER_SIZE is a function-like macro: Swift cannot import it. */
 static inline size_t cmnl_socket_buffer_size(void) {
@@ -16,6 +17,11 @@ static inline size_t cmnl_socket_buffer_size(void) {
 extern int setns(int fd, int nstype);
 static inline int cmnl_setns_net(int fd) {
     return setns(fd, 0x40000000 /* CLONE_NEWNET */);
+}
+
+/* M_ARENA_MAX is a macro of <malloc.h>, outside Swift's Glibc module. */
+static inline int cmnl_malloc_arena_max(int count) {
+    return mallopt(M_ARENA_MAX, count);
 }
 
 #endif

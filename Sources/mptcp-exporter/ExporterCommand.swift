@@ -1,9 +1,19 @@
 import ArgumentParser
 import MPTCPCore
 import MPTCPExporterCLI
+import MPTCPKernel
+
+/// The entry point: process-wide settings that must precede every other
+/// thread, then the command line.
+@main
+enum ExporterMain {
+    static func main() async {
+        ResourceLimits.limitMallocArenas()
+        await ExporterCommand.main()
+    }
+}
 
 /// `mptcp-exporter`: the root command. `serve` runs when no subcommand is given.
-@main
 struct ExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mptcp-exporter",
