@@ -23,51 +23,70 @@ public enum ConnectionFamilies {
     ) -> [MetricFamily] {
         var families: [MetricFamily] = []
 
-        var byState: [UInt8: UInt64] = [:]
-        for state in alwaysStates { byState[state] = 0 }
-        for connection in snapshot.connections { byState[connection.state, default: 0] += 1 }
+        // One pass over the connections, counting into fixed slots: this runs
+        // after the dumps, for every scrape, over tens of thousands of
+        // subflows on a proxy (BENCHMARKS.md), so no strings are built and
+        // no dictionary is touched per subflow.
+        var byState = [UInt64](repeating: 0, count: 256)
+        var fallback: UInt64 = 0
+        var buckets = [UInt64](repeating: 0, count: subflowBuckets.count)
+        var byRole = [UInt64](repeating: 0, count: 9)          // RoleSlot.index(role, priority)
+        var interfaces = InterfaceTally()
+        for index in snapshot.connections.indices {
+            byState[Int(snapshot.connections[index].state)] += 1
+            if snapshot.connections[index].isFallback { fallback += 1 }
+            snapshot.connections[index].subflows.withUnsafeBufferPointer { subflows in
+                buckets[min(subflows.count, subflowBuckets.count - 1)] += 1
+                for subflow in subflows.indices {
+                    byRole[RoleSlot.index(flags: subflows[subflow].flags)] += 1
+                    interfaces.count(subflows[subflow].interface)
+                }
+            }
+        }
+        var stateSamples: [Sample] = []
+        for state in 0..<byState.count where byState[state] > 0 || alwaysStates.contains(UInt8(state)) {
+            stateSamples.append(Sample(labels: [("state", TCPState.name(UInt8(state)))], value: .unsigned(byState[state])))
+        }
         families.append(MetricFamily(
             name: "mptcp_connections", help: "MPTCP connections by state (TCP state names, as ss prints them).", type: .gauge,
-            samples: byState.map { Sample(labels: [("state", TCPState.name($0.key))], value: .unsigned($0.value)) }))
+            samples: stateSamples))
 
         families.append(MetricFamily(
             name: "mptcp_connections_fallback",
             help: "MPTCP connections that fell back to plain TCP (MPTCP_INFO_FLAG_FALLBACK): the peer or a middlebox does not speak MPTCP.",
-            type: .gauge, value: .unsigned(UInt64(snapshot.connections.filter(\.isFallback).count))))
+            type: .gauge, value: .unsigned(fallback)))
 
         families.append(MetricFamily(
             name: "mptcp_listeners", help: "MPTCP listening sockets.", type: .gauge,
             value: .unsigned(UInt64(snapshot.listeners.count))))
 
-        var byRole: [String: UInt64] = ["initial\u{0}active": 0, "initial\u{0}backup": 0, "join\u{0}active": 0, "join\u{0}backup": 0]
-        var byInterface: [String: UInt64] = [:]
-        var buckets: [String: UInt64] = Dictionary(uniqueKeysWithValues: subflowBuckets.map { ($0, 0) })
-        for connection in snapshot.connections {
-            let count = connection.subflows.count
-            buckets[count >= 8 ? "8+" : String(count), default: 0] += 1
-            for subflow in connection.subflows {
-                byRole[subflow.role + "\u{0}" + subflow.priority, default: 0] += 1
-                byInterface[subflow.interface ?? "unknown", default: 0] += 1
+        var roleSamples: [Sample] = []
+        for role in 0..<3 {
+            for priority in 0..<3 {
+                let count = byRole[role * 3 + priority]
+                // The four known pairs always; a pair with `unknown` only when seen.
+                guard count > 0 || (role < 2 && priority < 2) else { continue }
+                roleSamples.append(Sample(labels: [("role", RoleSlot.roles[role]), ("priority", RoleSlot.priorities[priority])],
+                                          value: .unsigned(count)))
             }
         }
         families.append(MetricFamily(
             name: "mptcp_subflows",
             help: "Subflows of MPTCP connections by role (initial: the MP_CAPABLE subflow; join: added with MP_JOIN) and priority (active or backup). unknown when the kernel hides the subflow flags from this user.",
             type: .gauge,
-            samples: byRole.map { key, value in
-                let parts = key.split(separator: "\u{0}").map(String.init)
-                return Sample(labels: [("role", parts[0]), ("priority", parts.count > 1 ? parts[1] : "unknown")], value: .unsigned(value))
-            }))
+            samples: roleSamples))
         families.append(MetricFamily(
             name: "mptcp_connections_by_subflows",
             help: "MPTCP connections by their number of subflows (subflows=\"8+\" for eight or more). Connections with 1 subflow use a single path.",
             type: .gauge,
-            samples: subflowBuckets.map { Sample(labels: [("subflows", $0)], value: .unsigned(buckets[$0] ?? 0)) }))
+            samples: subflowBuckets.indices.map { Sample(labels: [("subflows", subflowBuckets[$0])], value: .unsigned(buckets[$0])) }))
         families.append(MetricFamily(
             name: "mptcp_subflows_by_interface",
             help: "Subflows by the interface they use: the bound device, else the interface whose subnet holds the peer, else the one owning the local address.",
             type: .gauge,
-            samples: byInterface.map { Sample(labels: [("interface", $0.key)], value: .unsigned($0.value)) }))
+            samples: interfaces.names.indices.map {
+                Sample(labels: [("interface", interfaces.names[$0])], value: .unsigned(interfaces.counts[$0]))
+            }))
 
         var acked = MetricFamily(
             name: "mptcp_interface_bytes_acked_total",
@@ -162,5 +181,46 @@ public enum ConnectionFamilies {
             help: "Connections left without per-connection series because of --collector.connections.max-connections.",
             type: .gauge, value: .unsigned(UInt64(snapshot.connections.count - kept.count)))
         return [info, subflows, sent, received, retrans, subflowInfo, rtt, cwnd, rate, subflowAcked, subflowReceived, subflowRetrans, dropped]
+    }
+}
+
+/// The role and priority of a subflow as a slot of a 3×3 table:
+/// role initial, join, unknown; priority active, backup, unknown (the labels
+/// of ``Subflow/role`` and ``Subflow/priority``).
+enum RoleSlot {
+    static let roles = ["initial", "join", "unknown"]
+    static let priorities = ["active", "backup", "unknown"]
+
+    static func index(flags: UInt32?) -> Int {
+        guard let flags else { return 2 * 3 + 2 }
+        let join = flags & (SubflowInfo.joinLocal | SubflowInfo.joinRemote) != 0
+        let backup = flags & (SubflowInfo.backupLocal | SubflowInfo.backupRemote) != 0
+        return (join ? 3 : 0) + (backup ? 1 : 0)
+    }
+}
+
+/// Counts per interface name in first-seen order; consecutive subflows
+/// mostly share an interface, so the last slot is tried before the lookup.
+struct InterfaceTally {
+    private(set) var names: [String] = []
+    private(set) var counts: [UInt64] = []
+    private var slots: [String: Int] = [:]
+    private var last = -1
+
+    mutating func count(_ interface: String?) {
+        let name = interface ?? "unknown"
+        if last >= 0, names[last] == name {
+            counts[last] += 1
+            return
+        }
+        if let slot = slots[name] {
+            last = slot
+        } else {
+            last = names.count
+            slots[name] = last
+            names.append(name)
+            counts.append(0)
+        }
+        counts[last] += 1
     }
 }

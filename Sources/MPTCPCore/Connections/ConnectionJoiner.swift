@@ -105,6 +105,8 @@ public struct ConnectionJoiner {
             flags: context?.flags, tcp: socket.tcpInfo)
         let owner = subflow.localToken.flatMap { byToken[$0] } ?? (header.inode != 0 ? byInode[header.inode] : nil)
         if let owner {
+            // Room for two at the first: one allocation for the usual pair (initial and join), not two.
+            if snapshot.connections[owner].subflows.isEmpty { snapshot.connections[owner].subflows.reserveCapacity(2) }
             snapshot.connections[owner].subflows.append(subflow)
         } else {
             snapshot.unmatchedSubflows.append(subflow)

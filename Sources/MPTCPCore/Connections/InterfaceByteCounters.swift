@@ -26,62 +26,100 @@ public struct InterfaceByteCounters: Sendable {
         }
     }
 
-    private var live: [UInt64: (interface: String, bytes: Bytes)] = [:]
+    /// A subflow as the last scrape that saw it saw it.
+    private struct LiveSubflow {
+        var interface: String
+        var bytes: Bytes
+        /// The update that saw it last.
+        var generation: UInt64
+    }
+
+    private var live: [UInt64: LiveSubflow] = [:]
     private var closed: [String: Bytes] = [:]
+    private var generation: UInt64 = 0
 
     public init() {}
 
-    /// Number of subflows remembered (bounded by the subflows open at the last scrape).
     public var trackedSubflows: Int { live.count }
 
-    /// Takes the subflows of a new scrape and returns the totals per interface.
-    ///
-    /// Two hash operations per subflow (take it out of the last scrape's
-    /// map, put it in this one's); whatever is left in the old map closed.
-    /// Interfaces are few, so their totals live in a short array searched by
-    /// name, not in a dictionary hashing a String per subflow.
+    /// Takes the subflows of a new snapshot and returns the bytes per
+    /// interface: closed subflows plus the subflows open now. One hash lookup
+    /// per subflow: entries are updated in place and marked with the update's
+    /// generation; those left unmarked have closed.
     public mutating func update(with snapshot: ConnectionSnapshot) -> [String: Bytes] {
-        var previousLive = live
-        live = [:]
-        var current: [UInt64: (interface: String, bytes: Bytes)] = [:]
-        current.reserveCapacity(previousLive.count)
-        var names: [String] = []
-        var sums: [Bytes] = []
-        for connection in snapshot.connections {
-            for subflow in connection.subflows {
-                guard let tcp = subflow.tcp else { continue }
-                let bytes = Bytes(acked: tcp.bytesAcked ?? 0, received: tcp.bytesReceived ?? 0,
-                                  retransmitted: tcp.bytesRetrans ?? 0)
-                let interface = subflow.interface ?? "unknown"
-                if let previous = previousLive.removeValue(forKey: subflow.cookie),
-                   previous.interface != interface || bytes.acked < previous.bytes.acked
-                    || bytes.received < previous.bytes.received || bytes.retransmitted < previous.bytes.retransmitted {
-                    // Not the same socket any more (a reused cookie, or the path changed): close the old one.
-                    closed[previous.interface, default: Bytes()].add(previous.bytes)
-                }
-                if let existing = current.updateValue((interface, bytes), forKey: subflow.cookie) {
-                    // The same cookie twice in one dump: count it once.
-                    if let slot = names.firstIndex(of: existing.interface) {
-                        sums[slot].acked &-= existing.bytes.acked
-                        sums[slot].received &-= existing.bytes.received
-                        sums[slot].retransmitted &-= existing.bytes.retransmitted
-                    }
-                }
-                if let slot = names.firstIndex(of: interface) {
-                    sums[slot].add(bytes)
-                } else {
-                    names.append(interface)
-                    sums.append(bytes)
+        generation &+= 1
+        var sums = InterfaceSums()
+        for connection in snapshot.connections.indices {
+            snapshot.connections[connection].subflows.withUnsafeBufferPointer { subflows in
+                for index in subflows.indices {
+                    guard let tcp = subflows[index].tcp else { continue }
+                    record(cookie: subflows[index].cookie, interface: subflows[index].interface ?? "unknown",
+                           bytes: Bytes(acked: tcp.bytesAcked ?? 0, received: tcp.bytesReceived ?? 0,
+                                        retransmitted: tcp.bytesRetrans ?? 0),
+                           into: &sums)
                 }
             }
         }
-        // Subflows of the last scrape not seen now have closed.
-        for (_, previous) in previousLive {
+        // Subflows of the last update not seen now have closed.
+        var gone: [UInt64] = []
+        for (cookie, subflow) in live where subflow.generation != generation {
+            closed[subflow.interface, default: Bytes()].add(subflow.bytes)
+            gone.append(cookie)
+        }
+        for cookie in gone { live.removeValue(forKey: cookie) }
+        var totals = closed
+        for (slot, name) in sums.names.enumerated() { totals[name, default: Bytes()].add(sums.bytes[slot]) }
+        return totals
+    }
+
+    private mutating func record(cookie: UInt64, interface: String, bytes: Bytes, into sums: inout InterfaceSums) {
+        let current = LiveSubflow(interface: interface, bytes: bytes, generation: generation)
+        guard let index = live.index(forKey: cookie) else {
+            live[cookie] = current
+            sums.add(bytes, to: interface)
+            return
+        }
+        let previous = live.values[index]
+        if previous.generation == generation {
+            // The same cookie twice in one dump: count it once.
+            sums.subtract(previous.bytes, from: previous.interface)
+        } else if previous.interface != interface || bytes.acked < previous.bytes.acked
+                    || bytes.received < previous.bytes.received || bytes.retransmitted < previous.bytes.retransmitted {
+            // Not the same socket any more (a reused cookie, or the path changed): close the old one.
             closed[previous.interface, default: Bytes()].add(previous.bytes)
         }
-        live = current
-        var totals = closed
-        for (slot, name) in names.enumerated() { totals[name, default: Bytes()].add(sums[slot]) }
-        return totals
+        live.values[index] = current
+        sums.add(bytes, to: interface)
+    }
+}
+
+/// Bytes of the subflows open now, per interface in first-seen order (a
+/// handful of names; consecutive subflows mostly share one).
+private struct InterfaceSums {
+    var names: [String] = []
+    var bytes: [InterfaceByteCounters.Bytes] = []
+    private var last = -1
+
+    private mutating func slot(_ name: String) -> Int {
+        if last >= 0, names[last] == name { return last }
+        if let found = names.firstIndex(of: name) {
+            last = found
+        } else {
+            last = names.count
+            names.append(name)
+            bytes.append(InterfaceByteCounters.Bytes())
+        }
+        return last
+    }
+
+    mutating func add(_ value: InterfaceByteCounters.Bytes, to name: String) {
+        bytes[slot(name)].add(value)
+    }
+
+    mutating func subtract(_ value: InterfaceByteCounters.Bytes, from name: String) {
+        let index = slot(name)
+        bytes[index].acked &-= value.acked
+        bytes[index].received &-= value.received
+        bytes[index].retransmitted &-= value.retransmitted
     }
 }
