@@ -13,9 +13,21 @@ public protocol NetlinkTransport: AnyObject {
     /// Sends `request` and hands each datagram of the answer to `body`, up to
     /// NLMSG_DONE, an NLMSG_ERROR or `maximumDatagrams`.
     func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int, _ body: (ByteView) -> Void) throws(SystemCallError)
+    /// ``dump(_:sequence:maximumDatagrams:_:)`` handing each datagram over in
+    /// an array the caller keeps (a thread that queues them for another).
+    /// `spare` offers an array handed over before and no longer used, to
+    /// receive into again instead of allocating.
+    func dumpOwned(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int,
+                   spare: () -> [UInt8]?, _ body: (ByteView) -> Void) throws(SystemCallError)
 }
 
 extension NetlinkTransport {
+    /// Copies each datagram; ``NetlinkSocket`` receives into the spare arrays instead.
+    public func dumpOwned(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int,
+                          spare: () -> [UInt8]?, _ body: (ByteView) -> Void) throws(SystemCallError) {
+        try dump(request, sequence: sequence, maximumDatagrams: maximumDatagrams) { body(ByteView($0.bytes)) }
+    }
+
     /// ``dump(_:sequence:maximumDatagrams:_:)`` without a bound of its own (2^20 datagrams).
     public func dump(_ request: [UInt8], sequence: UInt32, _ body: (ByteView) -> Void) throws(SystemCallError) {
         try dump(request, sequence: sequence, maximumDatagrams: 1 << 20, body)
@@ -110,17 +122,52 @@ public final class NetlinkSocket: NetlinkTransport {
     /// view is only valid during the call: the buffer is reused.
     public func dump(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int,
                      _ body: (ByteView) -> Void) throws(SystemCallError) {
+        try dumpLoop(request, sequence: sequence, maximumDatagrams: maximumDatagrams, receive: {
+            () throws(SystemCallError) -> ByteView in
+            // Received before the view takes its reference: else the receive would copy the buffer.
+            let received = try receiveIntoBuffer()
+            return ByteView(base: buffer, range: 0..<received)
+        }, body)
+    }
+
+    /// Like ``dump(_:sequence:maximumDatagrams:_:)``, but each datagram is
+    /// received into an array of its own (a spare one when offered), handed
+    /// over without a copy.
+    public func dumpOwned(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int,
+                          spare: () -> [UInt8]?, _ body: (ByteView) -> Void) throws(SystemCallError) {
+        try dumpLoop(request, sequence: sequence, maximumDatagrams: maximumDatagrams, receive: {
+            () throws(SystemCallError) -> ByteView in
+            try receive(into: spare())
+        }, body)
+    }
+
+    private func dumpLoop(_ request: [UInt8], sequence: UInt32, maximumDatagrams: Int,
+                          receive: () throws(SystemCallError) -> ByteView,
+                          _ body: (ByteView) -> Void) throws(SystemCallError) {
         try send(request)
         var count = 0
         while count < maximumDatagrams {
-            let received = try receiveIntoBuffer()
-            guard received >= 16 else { continue }
-            let view = ByteView(base: buffer, range: 0..<received)
-            guard view.u32(8) == sequence else { continue }
+            let view = try receive()
+            guard view.count >= 16, view.u32(8) == sequence else { continue }
             count += 1
+            let ends = Self.endsDump(view)
             body(view)
-            if Self.endsDump(view) { break }
+            if ends { break }
         }
+    }
+
+    /// `mnl_socket_recvfrom` into `spare` when it is as large as the
+    /// buffer, else into a new array; retried on EINTR.
+    private func receive(into spare: consuming [UInt8]?) throws(SystemCallError) -> ByteView {
+        // Consumed, not copied: a second reference would make the receive copy the array.
+        var datagram = (consume spare) ?? []
+        if datagram.count < buffer.count { datagram = [UInt8](repeating: 0, count: buffer.count) }
+        var received: Int
+        repeat {
+            received = datagram.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
+        } while received < 0 && errno == EINTR
+        guard received >= 0 else { throw SystemCallError(function: "mnl_socket_recvfrom", subject: "netlink", code: errno) }
+        return ByteView(base: datagram, range: 0..<received)
     }
 
     private func receiveIntoBuffer() throws(SystemCallError) -> Int {

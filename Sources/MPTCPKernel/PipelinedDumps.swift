@@ -7,8 +7,9 @@ import Synchronization
 /// see BENCHMARKS.md) while the previous one is decoded, so on a machine with
 /// two cores the decoding hides behind the kernel's work.
 ///
-/// The receiving thread copies each datagram into a bounded queue (64
-/// datagrams, about 2 MiB) and stops when the decoder stops early; the call
+/// The receiving thread receives each datagram into an array of its own and
+/// queues it (at most 64 datagrams, about 2 MiB; handed over in batches, see
+/// ``DatagramPipe``) and stops when the decoder stops early; the call
 /// returns only after it has finished, so the socket is never used by two
 /// threads at once.
 enum PipelinedDumps {
@@ -37,9 +38,10 @@ enum PipelinedDumps {
             for (index, request) in requests.enumerated() {
                 var stopped = false
                 do throws(SystemCallError) {
-                    try box.transport.dump(request.bytes, sequence: request.sequence) { view in
+                    try box.transport.dumpOwned(request.bytes, sequence: request.sequence, maximumDatagrams: 1 << 20,
+                                                spare: { pipe.spare() }) { datagram in
                         // Once stopped, the rest of this dump is read and dropped (the socket is left clean).
-                        if !stopped, !pipe.push(.datagram(view.bytes)) { stopped = true }
+                        if !stopped, !pipe.push(.datagram(datagram)) { stopped = true }
                     }
                 } catch {
                     _ = pipe.push(.failed(error))
@@ -53,15 +55,19 @@ enum PipelinedDumps {
             receiverDone.wait()
         }
         var ended = 0
+        var batch: [DatagramPipe.Item] = []
         while ended < requests.count {
-            switch pipe.pop() {
-            case let .datagram(bytes):
-                if !body(.datagram(ByteView(bytes))) { return }
-            case let .end(index):
-                ended += 1
-                if !body(.end(index)) { return }
-            case let .failed(error):
-                throw error
+            pipe.take(into: &batch)
+            for item in batch {
+                switch item {
+                case let .datagram(view):
+                    if !body(.datagram(view)) { return }
+                case let .end(index):
+                    ended += 1
+                    if !body(.end(index)) { return }
+                case let .failed(error):
+                    throw error
+                }
             }
         }
     }
@@ -73,54 +79,121 @@ private final class TransportBox: @unchecked Sendable {
     init(_ transport: any NetlinkTransport) { self.transport = transport }
 }
 
-/// A bounded single-producer, single-consumer queue of received datagrams.
+/// A bounded single-producer, single-consumer queue of received datagrams,
+/// handed over in batches.
+///
+/// Waking a thread that sleeps on another CPU costs a futex call and an
+/// interprocessor interrupt, which on a virtual machine is a trip through the
+/// hypervisor: woken for each datagram, the decoding thread cost the
+/// receiving thread about 20 µs per datagram, a quarter of the kernel's own
+/// time for a dump (BENCHMARKS.md). So the consumer takes everything queued
+/// at once, and the producer wakes a sleeping consumer only when
+/// `wakeBatch` datagrams are waiting or the item ends a dump.
 private final class DatagramPipe: Sendable {
     enum Item: Sendable {
-        case datagram([UInt8])
+        case datagram(ByteView)
         case end(Int)
         case failed(SystemCallError)
     }
 
-    private let state = Mutex<(items: [Item], head: Int, cancelled: Bool)>(([], 0, false))
+    private struct State {
+        /// Arrays of datagrams the consumer is done with, for the producer
+        /// to receive into again: after the first dumps the receiving thread
+        /// allocates nothing, so it never waits for the allocator's lock
+        /// while the decoding thread allocates (one malloc arena, see
+        /// ResourceLimits.limitMallocArenas).
+        var spares: [[UInt8]] = []
+        var items: [Item] = []
+        var cancelled = false
+        /// The consumer found the queue empty and sleeps on `available`.
+        var consumerWaiting = false
+        /// The producer found the queue full and sleeps on `space`.
+        var producerWaiting = false
+    }
+
+    private let state = Mutex(State())
     private let available = DispatchSemaphore(value: 0)
     private let space = DispatchSemaphore(value: 0)
+    private let capacity: Int
+    private let wakeBatch: Int
 
-    init(capacity: Int) {
-        // Counted up from 0: libdispatch traps when a semaphore is released below its initial value.
-        for _ in 0..<capacity { space.signal() }
+    init(capacity: Int, wakeBatch: Int = 8) {
+        self.capacity = max(1, capacity)
+        self.wakeBatch = max(1, min(wakeBatch, capacity))
     }
 
-    /// Waits for room; false once the consumer cancelled.
+    /// Queues an item, waiting while the queue is full; false once the
+    /// consumer cancelled. Every signal below answers exactly one wait: the
+    /// flag that announced the wait is cleared by the side that signals.
     func push(_ item: Item) -> Bool {
-        if state.withLock({ $0.cancelled }) { return false }
-        space.wait()
-        let accepted = state.withLock { state -> Bool in
-            guard !state.cancelled else { return false }
-            state.items.append(item)
-            return true
+        var urgent = true
+        if case .datagram = item { urgent = false }
+        while true {
+            let outcome = state.withLock { state -> (accepted: Bool?, wake: Bool) in
+                if state.cancelled { return (false, false) }
+                guard state.items.count < capacity else {
+                    state.producerWaiting = true
+                    return (nil, false)
+                }
+                state.items.append(item)
+                let wake = state.consumerWaiting && (urgent || state.items.count >= wakeBatch)
+                if wake { state.consumerWaiting = false }
+                return (true, wake)
+            }
+            if outcome.wake { available.signal() }
+            if let accepted = outcome.accepted { return accepted }
+            space.wait()
         }
-        if accepted { available.signal() }
-        return accepted
     }
 
-    func pop() -> Item {
-        available.wait()
-        let item = state.withLock { state -> Item in
-            let item = state.items[state.head]
-            state.head += 1
-            if state.head > 64, state.head * 2 > state.items.count {
-                state.items.removeFirst(state.head)
-                state.head = 0
-            }
-            return item
+    /// An array handed back by the consumer, if any.
+    func spare() -> [UInt8]? {
+        state.withLock { $0.spares.popLast() }
+    }
+
+    /// Moves every queued item into `batch` (replacing its contents, whose
+    /// datagram arrays become spares), sleeping until there is at least one.
+    func take(into batch: inout [Item]) {
+        var returned: [[UInt8]] = []
+        for item in batch {
+            if case let .datagram(view) = item { returned.append(view.base) }
         }
-        space.signal()
-        return item
+        batch.removeAll(keepingCapacity: true)
+        if !returned.isEmpty {
+            state.withLock { state in
+                let room = max(0, capacity - state.spares.count)
+                state.spares.append(contentsOf: returned.prefix(room))
+            }
+            returned.removeAll()
+        }
+        while true {
+            let wakeProducer = state.withLock { state -> Bool? in
+                guard !state.items.isEmpty else {
+                    state.consumerWaiting = true
+                    return nil
+                }
+                swap(&batch, &state.items)
+                let wake = state.producerWaiting
+                state.producerWaiting = false
+                return wake
+            }
+            guard let wakeProducer else {
+                available.wait()
+                continue
+            }
+            if wakeProducer { space.signal() }
+            return
+        }
     }
 
     /// The consumer is done: the producer's next push returns false.
     func cancel() {
-        state.withLock { $0.cancelled = true }
-        space.signal()
+        let wake = state.withLock { state -> Bool in
+            state.cancelled = true
+            let wake = state.producerWaiting
+            state.producerWaiting = false
+            return wake
+        }
+        if wake { space.signal() }
     }
 }
