@@ -37,9 +37,14 @@ public final class ConnectionsCollector: Collector {
                 do { reader = try openReader() } catch { throw CollectorError("\(error)") }
                 state.reader = reader
             }
+            // The byte counters and the subflow tallies are kept as the join
+            // attaches each subflow, while the kernel fills the next datagram.
+            var bookkeeping = SubflowBookkeeping()
+            swap(&bookkeeping.bytes, &state.bytes)     // moved, not copied: no copy of its table
+            defer { swap(&bookkeeping.bytes, &state.bytes) }
             let result: (snapshot: ConnectionSnapshot, raw: ConnectionReader.RawDumps?, decodeErrors: [NetlinkDecodeError])
             do {
-                result = try reader.read()
+                result = try reader.read(observer: &bookkeeping)
             } catch {
                 state.reader = nil
                 throw CollectorError("\(error)")
@@ -52,9 +57,10 @@ public final class ConnectionsCollector: Collector {
                 }
                 state.loggedMissing = missing
             }
-            let totals = state.bytes.update(with: result.snapshot)
+            let totals = bookkeeping.bytes.finishUpdate()
             return ConnectionFamilies.families(
-                result.snapshot, interfaceBytes: totals, decodeErrors: result.decodeErrors.count, options: options)
+                result.snapshot, interfaceBytes: totals, decodeErrors: result.decodeErrors.count, options: options,
+                tally: bookkeeping.tally)
         }
     }
 }

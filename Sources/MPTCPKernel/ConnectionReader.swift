@@ -36,8 +36,17 @@ public final class ConnectionReader {
     /// as interrupted (NLM_F_DUMP_INTR) restarts the whole read, at most
     /// `attempts` times.
     public func read(keepRaw: Bool = false) throws(SockDiagClient.DumpError) -> (snapshot: ConnectionSnapshot, raw: RawDumps?, decodeErrors: [NetlinkDecodeError]) {
+        var observer = NoSubflowObserver()
+        return try read(keepRaw: keepRaw, observer: &observer)
+    }
+
+    /// ``read(keepRaw:)``, handing `observer` each subflow as it is joined
+    /// (``SubflowObserver``); `observer.restart()` begins every attempt.
+    public func read<Observer: SubflowObserver>(keepRaw: Bool = false, observer: inout Observer)
+        throws(SockDiagClient.DumpError) -> (snapshot: ConnectionSnapshot, raw: RawDumps?, decodeErrors: [NetlinkDecodeError]) {
         let dumps = Self.dumps
         for _ in 0..<Self.attempts {
+            observer.restart()
             var errors: [NetlinkDecodeError] = []
             var raw = RawDumps()
             var datagrams: [[UInt8]] = []
@@ -59,7 +68,7 @@ public final class ConnectionReader {
                         inodes = known
                         SockDiagDecoder.decode(view, infoKind: .tcp, into: &result,
                                                keep: { ConnectionJoiner.isSubflow($0, ulpIsMPTCP: $1, connectionInodes: known) },
-                                               onSocket: { joiner.addTCP($0) })
+                                               onSocket: { if let subflow = joiner.addTCP($0) { observer.observe(subflow) } })
                     }
                     return true
                 case let .end(index):

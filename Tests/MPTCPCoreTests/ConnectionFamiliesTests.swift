@@ -71,6 +71,33 @@ struct ConnectionFamiliesTests {
         #expect(counters.trackedSubflows == 0, "nothing remembered once the subflows are gone")
     }
 
+    @Test("bookkeeping during the join gives the same families and bytes as walking the snapshot after it, across a restarted read")
+    func streamedBookkeeping() throws {
+        let (mptcp, tcp) = try SockDiagFixture.decode("cli")
+        var walkedCounters = InterfaceByteCounters()
+        let walkedSnapshot = ConnectionJoiner.join(mptcp: mptcp, tcp: tcp, interfaces: SockDiagFixture.clientInterfaces)
+        let walked = ConnectionFamilies.families(walkedSnapshot, interfaceBytes: walkedCounters.update(with: walkedSnapshot), decodeErrors: 0)
+
+        var bookkeeping = SubflowBookkeeping()
+        // A first attempt that sees only half of the subflows, as a dump the kernel interrupts would.
+        bookkeeping.restart()
+        var aborted = ConnectionJoiner(interfaces: SockDiagFixture.clientInterfaces)
+        for socket in mptcp { aborted.addMPTCP(socket) }
+        for socket in tcp.prefix(tcp.count / 2) { if let subflow = aborted.addTCP(socket) { bookkeeping.observe(subflow) } }
+        // The retry sees everything.
+        bookkeeping.restart()
+        var joiner = ConnectionJoiner(interfaces: SockDiagFixture.clientInterfaces)
+        for socket in mptcp { joiner.addMPTCP(socket) }
+        var observed = 0
+        for socket in tcp { if let subflow = joiner.addTCP(socket) { bookkeeping.observe(subflow); observed += 1 } }
+        let snapshot = joiner.finish()
+        #expect(observed == snapshot.subflowCount, "every attached subflow is observed, the unmatched ones are not")
+        let streamed = ConnectionFamilies.families(snapshot, interfaceBytes: bookkeeping.bytes.finishUpdate(), decodeErrors: 0,
+                                                   tally: bookkeeping.tally)
+        #expect(ExpositionRenderer.render(streamed) == ExpositionRenderer.render(walked))
+        #expect(bookkeeping.bytes.trackedSubflows == walkedCounters.trackedSubflows)
+    }
+
     @Test("kernels that hide the subflow context: joined by inode, role unknown, said in a series")
     func hiddenContext() throws {
         let (mptcp, tcp) = try SockDiagFixture.decode("cli")

@@ -17,32 +17,34 @@ public enum ConnectionFamilies {
     /// Buckets of `mptcp_connections_by_subflows`.
     static let subflowBuckets = ["0", "1", "2", "3", "4", "5", "6", "7", "8+"]
 
+    /// The families of a snapshot. `tally` is the ``SubflowTally`` of its
+    /// subflows when it was kept during the join (``SubflowBookkeeping``);
+    /// without it the subflows are walked here.
     public static func families(
         _ snapshot: ConnectionSnapshot, interfaceBytes: [String: InterfaceByteCounters.Bytes],
-        decodeErrors: Int, options: Options = Options()
+        decodeErrors: Int, options: Options = Options(), tally: SubflowTally? = nil
     ) -> [MetricFamily] {
         var families: [MetricFamily] = []
 
         // One pass over the connections, counting into fixed slots: this runs
         // after the dumps, for every scrape, over tens of thousands of
-        // subflows on a proxy (BENCHMARKS.md), so no strings are built and
-        // no dictionary is touched per subflow.
+        // connections on a proxy (BENCHMARKS.md), so no strings are built and
+        // no dictionary is touched per connection or subflow.
         var byState = [UInt64](repeating: 0, count: 256)
         var fallback: UInt64 = 0
         var buckets = [UInt64](repeating: 0, count: subflowBuckets.count)
-        var byRole = [UInt64](repeating: 0, count: 9)          // RoleSlot.index(role, priority)
-        var interfaces = InterfaceTally()
+        var walked = tally == nil ? SubflowTally() : nil
         for index in snapshot.connections.indices {
             byState[Int(snapshot.connections[index].state)] += 1
             if snapshot.connections[index].isFallback { fallback += 1 }
-            snapshot.connections[index].subflows.withUnsafeBufferPointer { subflows in
-                buckets[min(subflows.count, subflowBuckets.count - 1)] += 1
-                for subflow in subflows.indices {
-                    byRole[RoleSlot.index(flags: subflows[subflow].flags)] += 1
-                    interfaces.count(subflows[subflow].interface)
+            buckets[min(snapshot.connections[index].subflows.count, subflowBuckets.count - 1)] += 1
+            if walked != nil {
+                snapshot.connections[index].subflows.withUnsafeBufferPointer { subflows in
+                    for subflow in subflows.indices { walked?.add(subflows[subflow]) }
                 }
             }
         }
+        let subflowTally = tally ?? walked ?? SubflowTally()
         var stateSamples: [Sample] = []
         for state in 0..<byState.count where byState[state] > 0 || alwaysStates.contains(UInt8(state)) {
             stateSamples.append(Sample(labels: [("state", TCPState.name(UInt8(state)))], value: .unsigned(byState[state])))
@@ -63,7 +65,7 @@ public enum ConnectionFamilies {
         var roleSamples: [Sample] = []
         for role in 0..<3 {
             for priority in 0..<3 {
-                let count = byRole[role * 3 + priority]
+                let count = subflowTally.byRole[role * 3 + priority]
                 // The four known pairs always; a pair with `unknown` only when seen.
                 guard count > 0 || (role < 2 && priority < 2) else { continue }
                 roleSamples.append(Sample(labels: [("role", RoleSlot.roles[role]), ("priority", RoleSlot.priorities[priority])],
@@ -84,8 +86,8 @@ public enum ConnectionFamilies {
             name: "mptcp_subflows_by_interface",
             help: "Subflows by the interface they use: the bound device, else the interface whose subnet holds the peer, else the one owning the local address.",
             type: .gauge,
-            samples: interfaces.names.indices.map {
-                Sample(labels: [("interface", interfaces.names[$0])], value: .unsigned(interfaces.counts[$0]))
+            samples: subflowTally.interfaces.names.indices.map {
+                Sample(labels: [("interface", subflowTally.interfaces.names[$0])], value: .unsigned(subflowTally.interfaces.counts[$0]))
             }))
 
         var acked = MetricFamily(
@@ -127,6 +129,21 @@ public enum ConnectionFamilies {
             families += perConnectionFamilies(snapshot, options: options)
         }
         return families
+    }
+
+    /// The per-subflow counts of the bounded families: role × priority and
+    /// interface. Kept during the join by ``SubflowBookkeeping``, or walked.
+    public struct SubflowTally: Sendable {
+        /// By ``RoleSlot/index(flags:)``.
+        var byRole = [UInt64](repeating: 0, count: 9)
+        var interfaces = InterfaceTally()
+
+        public init() {}
+
+        public mutating func add(_ subflow: Subflow) {
+            byRole[RoleSlot.index(flags: subflow.flags)] += 1
+            interfaces.count(subflow.interface)
+        }
     }
 
     static func perConnectionFamilies(_ snapshot: ConnectionSnapshot, options: Options) -> [MetricFamily] {
@@ -201,7 +218,7 @@ enum RoleSlot {
 
 /// Counts per interface name in first-seen order; consecutive subflows
 /// mostly share an interface, so the last slot is tried before the lookup.
-struct InterfaceTally {
+struct InterfaceTally: Sendable {
     private(set) var names: [String] = []
     private(set) var counts: [UInt64] = []
     private var slots: [String: Int] = [:]

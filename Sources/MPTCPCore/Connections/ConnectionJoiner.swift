@@ -85,10 +85,12 @@ public struct ConnectionJoiner {
     /// Inodes of the MPTCP connections added so far (for ``isSubflow(_:ulpIsMPTCP:connectionInodes:)``).
     public var connectionInodes: [UInt32: Int] { byInode }
 
-    /// A TCP socket: kept when it is an MPTCP subflow.
-    public mutating func addTCP(_ socket: DiagSocket) {
+    /// A TCP socket: kept when it is an MPTCP subflow. Returns the subflow
+    /// when it was attached to its connection (for a ``SubflowObserver``).
+    @discardableResult
+    public mutating func addTCP(_ socket: DiagSocket) -> Subflow? {
         let header = socket.header
-        guard Self.isSubflow(header, ulpIsMPTCP: socket.ulpName.map { $0 == "mptcp" }, connectionInodes: byInode) else { return }
+        guard Self.isSubflow(header, ulpIsMPTCP: socket.ulpName.map { $0 == "mptcp" }, connectionInodes: byInode) else { return nil }
         sawSubflow = true
         let context = socket.subflow
         if context != nil { sawContext = true }
@@ -108,9 +110,10 @@ public struct ConnectionJoiner {
             // Room for two at the first: one allocation for the usual pair (initial and join), not two.
             if snapshot.connections[owner].subflows.isEmpty { snapshot.connections[owner].subflows.reserveCapacity(2) }
             snapshot.connections[owner].subflows.append(subflow)
-        } else {
-            snapshot.unmatchedSubflows.append(subflow)
+            return subflow
         }
+        snapshot.unmatchedSubflows.append(subflow)
+        return nil
     }
 
     /// The snapshot, subflows in a stable order: initial first, then by local endpoint.

@@ -42,25 +42,42 @@ public struct InterfaceByteCounters: Sendable {
 
     public var trackedSubflows: Int { live.count }
 
+    /// Bytes of the subflows recorded since ``beginUpdate()``.
+    private var sums = InterfaceSums()
+
     /// Takes the subflows of a new snapshot and returns the bytes per
-    /// interface: closed subflows plus the subflows open now. One hash lookup
-    /// per subflow: entries are updated in place and marked with the update's
-    /// generation; those left unmarked have closed.
+    /// interface: closed subflows plus the subflows open now.
     public mutating func update(with snapshot: ConnectionSnapshot) -> [String: Bytes] {
-        generation &+= 1
-        var sums = InterfaceSums()
+        beginUpdate()
         for connection in snapshot.connections.indices {
             snapshot.connections[connection].subflows.withUnsafeBufferPointer { subflows in
-                for index in subflows.indices {
-                    guard let tcp = subflows[index].tcp else { continue }
-                    record(cookie: subflows[index].cookie, interface: subflows[index].interface ?? "unknown",
-                           bytes: Bytes(acked: tcp.bytesAcked ?? 0, received: tcp.bytesReceived ?? 0,
-                                        retransmitted: tcp.bytesRetrans ?? 0),
-                           into: &sums)
-                }
+                for index in subflows.indices { record(subflows[index]) }
             }
         }
-        // Subflows of the last update not seen now have closed.
+        return finishUpdate()
+    }
+
+    /// Starts an update: the subflows ``record(_:)`` sees until
+    /// ``finishUpdate()`` are the ones open now. Starting again before
+    /// finishing drops the sums of the unfinished update (the subflows it
+    /// recorded stay remembered, with the values it saw).
+    public mutating func beginUpdate() {
+        generation &+= 1
+        sums = InterfaceSums()
+    }
+
+    /// One subflow of the update (``SubflowObserver`` calls this as the
+    /// join attaches each subflow): one hash lookup; its entry is updated in
+    /// place and marked with the update's generation.
+    public mutating func record(_ subflow: Subflow) {
+        guard let tcp = subflow.tcp else { return }
+        record(cookie: subflow.cookie, interface: subflow.interface ?? "unknown",
+               bytes: Bytes(acked: tcp.bytesAcked ?? 0, received: tcp.bytesReceived ?? 0, retransmitted: tcp.bytesRetrans ?? 0))
+    }
+
+    /// Ends the update and returns the bytes per interface: the subflows not
+    /// recorded in it have closed, and their last values join the closed totals.
+    public mutating func finishUpdate() -> [String: Bytes] {
         var gone: [UInt64] = []
         for (cookie, subflow) in live where subflow.generation != generation {
             closed[subflow.interface, default: Bytes()].add(subflow.bytes)
@@ -69,10 +86,11 @@ public struct InterfaceByteCounters: Sendable {
         for cookie in gone { live.removeValue(forKey: cookie) }
         var totals = closed
         for (slot, name) in sums.names.enumerated() { totals[name, default: Bytes()].add(sums.bytes[slot]) }
+        sums = InterfaceSums()
         return totals
     }
 
-    private mutating func record(cookie: UInt64, interface: String, bytes: Bytes, into sums: inout InterfaceSums) {
+    private mutating func record(cookie: UInt64, interface: String, bytes: Bytes) {
         let current = LiveSubflow(interface: interface, bytes: bytes, generation: generation)
         guard let index = live.index(forKey: cookie) else {
             live[cookie] = current

@@ -129,11 +129,20 @@ public enum SockDiagDecoder {
         decode(ByteView(datagram), infoKind: infoKind, into: &result)
     }
 
-    /// Decodes one datagram. Sockets go to `onSocket` when given (streaming:
-    /// nothing is kept), else into `result.sockets`.
+    /// Decodes one datagram into `result.sockets`.
+    public static func decode(_ datagram: ByteView, infoKind: DiagSocket.InfoKind, into result: inout Result,
+                              keep: ((InetDiagMessage, _ ulpIsMPTCP: Bool?) -> Bool)? = nil) {
+        var sockets: [DiagSocket] = []
+        decode(datagram, infoKind: infoKind, into: &result, keep: keep) { sockets.append($0) }
+        result.sockets += sockets
+    }
+
+    /// Decodes one datagram, streaming: each socket goes to `onSocket` and
+    /// nothing is kept. `onSocket` does not escape, so it may update the
+    /// caller's state in place.
     public static func decode(_ datagram: ByteView, infoKind: DiagSocket.InfoKind, into result: inout Result,
                               keep: ((InetDiagMessage, _ ulpIsMPTCP: Bool?) -> Bool)? = nil,
-                              onSocket: ((DiagSocket) -> Void)? = nil) {
+                              onSocket: (DiagSocket) -> Void) {
         let error = NetlinkMessages.scan(datagram) { message in
             if message.isDumpInterrupted { result.interrupted = true }
             switch message.type {
@@ -149,7 +158,7 @@ public enum SockDiagDecoder {
                 switch DiagSocket.decode(message, infoKind: infoKind, keep: keep) {
                 case let .socket(socket):
                     if let error = socket.decodeError { result.decodeErrors.append(error) }
-                    if let onSocket { onSocket(socket) } else { result.sockets.append(socket) }
+                    onSocket(socket)
                 case .skipped:
                     break
                 case .malformed:
