@@ -99,7 +99,7 @@ let package = Package(
             // first scrape placed together (symbol-order.txt, made by
             // scripts/symbol-order.sh) and relative relocations packed
             // (DT_RELR, glibc 2.36), so that starting touches fewer pages of
-            // the binary: idle RSS 20.3 -> 18.9 MiB (BENCHMARKS.md).
+            // the binary: idle RSS about 20 -> 19 MiB (BENCHMARKS.md).
             linkerSettings: [.unsafeFlags([
                 "-use-ld=lld",
                 "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",

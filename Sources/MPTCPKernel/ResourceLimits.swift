@@ -27,7 +27,7 @@ public enum ResourceLimits {
     /// memory freed into it: a scrape of 10,000 connections decodes on one
     /// thread while another receives, and the collector runs on a third, so
     /// the peak RSS grows with every arena the scrape touched (measured:
-    /// 64.6 MiB with the default, 39.0 MiB with one arena, the same scrape
+    /// 63.1 MiB with the default, 38.1 MiB with one arena, the same scrape
     /// time; see BENCHMARKS.md). Must run before a second thread allocates:
     /// glibc fixes the limit when it first needs an arena beyond the main one.
     public static func limitMallocArenas(to count: Int32 = 1) {
