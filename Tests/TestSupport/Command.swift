@@ -76,8 +76,21 @@ public final class BackgroundProcess: @unchecked Sendable {
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
+        // The test runner's threads block most signals and ignore SIGPIPE, and a
+        // spawned child inherits both: a tmux server started that way never saw
+        // its pane exit (SIGCHLD blocked) and outlived `kill-server`. Children
+        // start with no signal blocked and every disposition at its default.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let result = posix_spawnp(&child, first, &actions, nil, argv, envp)
+        let result = posix_spawnp(&child, first, &actions, &attributes, argv, envp)
         guard result == 0 else { throw Command.Failure(description: "posix_spawnp \(first): \(String(cString: strerror(result)))") }
         pid = child
     }
