@@ -8,8 +8,10 @@ import Synchronization
 /// two cores the decoding hides behind the kernel's work.
 ///
 /// The receiving thread receives each datagram into an array of its own and
-/// queues it (at most 64 datagrams, about 2 MiB; handed over in batches, see
-/// ``DatagramPipe``) and stops when the decoder stops early; the call
+/// queues it; the decoder takes the queue in batches (``DatagramPipe``). At
+/// most 64 datagrams wait in the queue, as many may be in the batch being
+/// decoded, and as many spare arrays are kept: 6 MiB at the very most, for
+/// one read. The receiver stops when the decoder stops early; the call
 /// returns only after it has finished, so the socket is never used by two
 /// threads at once.
 enum PipelinedDumps {

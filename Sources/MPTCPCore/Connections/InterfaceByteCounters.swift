@@ -40,6 +40,7 @@ public struct InterfaceByteCounters: Sendable {
 
     public init() {}
 
+    /// Number of subflows remembered (bounded by the subflows open at the last scrape).
     public var trackedSubflows: Int { live.count }
 
     /// Bytes of the subflows recorded since ``beginUpdate()``.
