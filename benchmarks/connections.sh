@@ -4,6 +4,12 @@
 # beside `ss -Mti` on the same sockets and a minimal C libmnl dump (the floor),
 # all in the same run. Root only (network namespaces). Not part of the test suite.
 #
+# The exporter's collection is timed inside the running process (the
+# collector's own duration), so the floor is timed the same way too (its four
+# dumps, inside one process) beside the whole-process runs of the floor and
+# of ss; the exporter's whole scrape over HTTP (curl's time_total) is shown
+# beside its collection.
+#
 #   ./benchmarks/connections.sh [sizes...]      (default: 0 1000 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +24,8 @@ sizes=("$@"); [ ${#sizes[@]} -eq 0 ] && sizes=(0 1000 10000)
 SCRAPES=20
 lab_up
 
-printf '| connections | subflows | tool | wall per collection (ms) | CPU per collection (ms) | peak RSS (MiB) |\n'
-printf '|---:|---:|---|---:|---:|---:|\n'
+printf '| connections | subflows | tool | wall per collection (ms) | whole scrape over HTTP (ms) | CPU per collection (ms) | peak RSS (MiB) |\n'
+printf '|---:|---:|---|---:|---:|---:|---:|\n'
 for n in "${sizes[@]}"; do
     hold_connections "$n"
     subflows=$(ip netns exec "$BENCH_CLI" ss -tinH | grep -c tcp-ulp-mptcp || true)
@@ -33,23 +39,32 @@ for n in "${sizes[@]}"; do
         for _ in $(seq 1 100); do grep -q msg=listening "$log" && break; sleep 0.05; done
         ip netns exec "$BENCH_CLI" curl -s -o /dev/null http://127.0.0.1:9262/metrics     # warm-up
         read -r utime stime < <(awk '{print $14, $15}' /proc/$pid/stat)
-        durations=()
+        durations=(); scrapes=(); body=$(mktemp)
         for _ in $(seq 1 $SCRAPES); do
-            d=$(ip netns exec "$BENCH_CLI" curl -s http://127.0.0.1:9262/metrics | awk '/^mptcp_exporter_scrape_collector_duration_seconds\{collector="connections"\}/ {print $2*1000}')
-            durations+=("$d")
+            t=$(ip netns exec "$BENCH_CLI" curl -s -o "$body" -w '%{time_total}' http://127.0.0.1:9262/metrics)
+            scrapes+=("$(awk -v t="$t" 'BEGIN {print t*1000}')")
+            durations+=("$(awk '/^mptcp_exporter_scrape_collector_duration_seconds\{collector="connections"\}/ {print $2*1000}' "$body")")
         done
+        rm -f "$body"
         read -r utime2 stime2 < <(awk '{print $14, $15}' /proc/$pid/stat)
         ticks=$(getconf CLK_TCK)
         cpu=$(awk -v a="$utime" -v b="$stime" -v c="$utime2" -v d="$stime2" -v t="$ticks" -v n=$SCRAPES 'BEGIN{printf "%.2f", ((c+d)-(a+b))*1000/t/n}')
         hwm=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$pid/status)
         wall=$(printf '%s\n' "${durations[@]}" | median)
+        scrape=$(printf '%s\n' "${scrapes[@]}" | median)
         kill "$pid"; wait "$pid" 2>/dev/null || true; rm -f "$log"
-        printf '| %d | %d | mptcp-exporter (%s) | %.2f | %s | %s |\n' "$n" "$subflows" "$mode" "$wall" "$cpu" "$hwm"
+        printf '| %d | %d | mptcp-exporter (%s) | %.2f | %.2f | %s | %s |\n' "$n" "$subflows" "$mode" "$wall" "$scrape" "$cpu" "$hwm"
     done
 
+    # The floor inside one process, as the exporter's collection is: 3
+    # iterations of warm-up, then the median of 20 (each one the four dumps).
+    read -r wall cpu < <(ip netns exec "$BENCH_CLI" "$FLOOR" 23 --per-iteration 2>/dev/null | tail -n 20 |
+        awk '{print $1, $2}' | sort -g | awk '{w[NR]=$1; c+=$2} END {printf "%.2f %.2f\n", (w[10]+w[11])/2, c/NR}')
+    rss=$(ip netns exec "$BENCH_CLI" /usr/bin/time -f "%M" "$FLOOR" 23 2>&1 >/dev/null | tail -n 1 | awk '{printf "%.1f", $1/1024}')
+    printf '| %d | %d | C libmnl dump, in-process (floor) | %s | – | %s | %s |\n' "$n" "$subflows" "$wall" "$cpu" "$rss"
     read -r wall cpu rss < <(run_timed "$BENCH_CLI" 20 "$FLOOR" 1)
-    printf '| %d | %d | C libmnl dump (floor) | %s | %s | %s |\n' "$n" "$subflows" "$wall" "$cpu" "$rss"
+    printf '| %d | %d | C libmnl dump, whole process | %s | – | %s | %s |\n' "$n" "$subflows" "$wall" "$cpu" "$rss"
     read -r wall cpu rss < <(run_timed "$BENCH_CLI" 20 ss -Mti)
-    printf '| %d | %d | ss -Mti | %s | %s | %s |\n' "$n" "$subflows" "$wall" "$cpu" "$rss"
+    printf '| %d | %d | ss -Mti, whole process | %s | – | %s | %s |\n' "$n" "$subflows" "$wall" "$cpu" "$rss"
     release_connections
 done
