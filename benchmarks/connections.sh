@@ -58,9 +58,12 @@ for n in "${sizes[@]}"; do
 
     # The floor inside one process, as the exporter's collection is: 3
     # iterations of warm-up, then the median of 20 (each one the four dumps).
-    read -r wall cpu < <(ip netns exec "$BENCH_CLI" "$FLOOR" 23 --per-iteration 2>/dev/null | tail -n 20 |
-        awk '{print $1, $2}' | sort -g | awk '{w[NR]=$1; c+=$2} END {printf "%.2f %.2f\n", (w[10]+w[11])/2, c/NR}')
-    rss=$(ip netns exec "$BENCH_CLI" /usr/bin/time -f "%M" "$FLOOR" 23 2>&1 >/dev/null | tail -n 1 | awk '{printf "%.1f", $1/1024}')
+    # One run gives the times and, through GNU time, the peak RSS.
+    rss_file=$(mktemp)
+    iterations=$(ip netns exec "$BENCH_CLI" /usr/bin/time -f "%M" -o "$rss_file" "$FLOOR" 23 --per-iteration 2>/dev/null | tail -n 20)
+    wall=$(awk '{printf "%.2f\n", $1}' <<<"$iterations" | median)
+    cpu=$(awk '{c += $2} END {printf "%.2f", c / NR}' <<<"$iterations")
+    rss=$(awk '{printf "%.1f", $1/1024}' "$rss_file"); rm -f "$rss_file"
     printf '| %d | %d | C libmnl dump, in-process (floor) | %s | – | %s | %s |\n' "$n" "$subflows" "$wall" "$cpu" "$rss"
     read -r wall cpu rss < <(run_timed "$BENCH_CLI" 20 "$FLOOR" 1)
     printf '| %d | %d | C libmnl dump, whole process | %s | – | %s | %s |\n' "$n" "$subflows" "$wall" "$cpu" "$rss"
