@@ -21,10 +21,10 @@ public struct ConnectionsCommand: ParsableCommand {
         print(ConnectionText.render(result.snapshot), terminator: "")
         for error in result.decodeErrors { StandardStream.error("decode: \(error)\n") }
         if let directory = saveRaw, let raw = result.raw {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try OutputDirectory.create(directory)
             for dump in raw.mptcp + raw.tcp {
                 let name = "\(dump.protocolNumber == SockDiagRequest.protocolMPTCP ? "mptcp" : "tcp")-\(dump.family == IPAddress.inet ? "inet" : "inet6").bin"
-                try RawDatagrams.encode(dump.datagrams).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name))
+                try OutputFile.write(SnapshotArchive.encodeDatagrams(dump.datagrams), to: directory + "/" + name)
             }
         }
     }

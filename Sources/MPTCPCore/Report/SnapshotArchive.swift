@@ -8,6 +8,8 @@
 /// and `routes` (lines of `|`-separated fields), `errors` (one per line).
 public enum SnapshotArchive {
     public static let format = "mptcp-exporter-snapshot/v1"
+    /// Archives larger than this are refused by `report --from` rather than read into memory.
+    public static let maximumSize = 512 << 20
 
     public enum DecodeError: Error, CustomStringConvertible {
         case tar(Tar.ReadError)
@@ -44,7 +46,9 @@ public enum SnapshotArchive {
             + "\n" + snapshot.interfaces.namesByIndex.sorted { $0.key < $1.key }.map { "\($0.value)|\($0.key)||" }.joined(separator: "\n"))
         add("routes", snapshot.routeChecks.map { "\($0.endpointID)|\($0.source)|\($0.destination)|\($0.interface ?? "")|\($0.error ?? "")" }.joined(separator: "\n"))
         add("errors", snapshot.collectionErrors.joined(separator: "\n"))
-        return Tar.write(entries)
+        // Entries are dated with the second sample's time, as tar -tv shows.
+        let time = snapshot.second.time
+        return Tar.write(entries, modificationTime: time.isFinite && time > 0 && time < 8_589_934_591 ? Int(time) : 0)
     }
 
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> HostSnapshot {
