@@ -11,14 +11,14 @@ import Glibc
 public final class LiveSnapshotReader: Sendable {
     private let procfs: String
     private let netDirectory: String
-    private let events: PathManagerEventListener?
+    private let events: PathManagerEventsSupervisor?
     private let connections = Mutex<ConnectionReader?>(nil)
     /// Kept open between refreshes (resolving mptcp_pm costs a round trip); reopened after a failure.
     private let pathManager = Mutex<PathManagerClient?>(nil)
 
     /// - Parameter netDirectory: where netstat and snmp are: `<procfs>/net` by
     ///   default, `/proc/thread-self/net` for a thread that entered another namespace.
-    public init(procfs: String, netDirectory: String? = nil, events: PathManagerEventListener?) {
+    public init(procfs: String, netDirectory: String? = nil, events: PathManagerEventsSupervisor?) {
         self.procfs = procfs
         self.netDirectory = netDirectory ?? procfs + "/net"
         self.events = events
@@ -56,7 +56,7 @@ public final class LiveSnapshotReader: Sendable {
         }
         let sysctls = try? SysctlReader.mptcp(procfs: procfs)
         var recent: [PathManagerEvent]?
-        if let events, case .listening = events.state { recent = events.snapshot.recent }
+        if let events, events.reasonNotListening == nil { recent = events.recorder.snapshot.recent }
         let host = HostIdentity.read()
         return LiveSnapshot.make(
             time: PathManagerEventListener.now(), hostname: host.hostname, kernel: host.kernel,

@@ -51,24 +51,19 @@ public struct SysctlCollector: Collector {
 }
 
 /// Collector `pm_events`: counts of path-manager events. Never fails: when
-/// events cannot be received it says so in `mptcp_pm_events_available`.
+/// events are not being received it says so in `mptcp_pm_events_available`
+/// (and the counts received earlier are still served: counters never go back).
 public struct PathManagerEventsCollector: Collector {
     public let name = "pm_events"
     /// The listener's thread did the reading; a scrape copies its counts.
     public let readsOnlyMemory = true
-    public let listener: PathManagerEventListener?
-    public let disabledReason: String?
+    public let supervisor: PathManagerEventsSupervisor
 
-    public init(listener: PathManagerEventListener?, disabledReason: String? = nil) {
-        self.listener = listener
-        self.disabledReason = disabledReason
+    public init(supervisor: PathManagerEventsSupervisor) {
+        self.supervisor = supervisor
     }
 
     public func collect() throws -> [MetricFamily] {
-        guard let listener else { return PathManagerFamilies.events(nil, unavailableReason: disabledReason ?? "disabled") }
-        switch listener.state {
-        case .listening: return PathManagerFamilies.events(listener.snapshot, unavailableReason: nil)
-        case let .unavailable(reason): return PathManagerFamilies.events(nil, unavailableReason: reason)
-        }
+        PathManagerFamilies.events(supervisor.recorder.snapshot, unavailableReason: supervisor.reasonNotListening)
     }
 }

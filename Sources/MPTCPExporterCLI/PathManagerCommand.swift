@@ -20,6 +20,10 @@ public struct PathManagerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also print path-manager events for this many seconds (needs CAP_NET_ADMIN).", valueName: "seconds"))
     var events: Double = 0
 
+    @Option(name: .customLong("events-mode"),
+            help: "With --events: auto listens only if no network namespace of the host uses the userspace path manager (a listener anywhere makes the kernel accept subflows there as if a daemon ran); on listens anyway.")
+    var eventsMode: EventsMode = .auto
+
     @Option(help: ArgumentHelp("Also write the raw netlink datagrams (endpoints, limits, events) into this directory.", valueName: "directory"))
     var saveRaw: String?
 
@@ -48,28 +52,27 @@ public struct PathManagerCommand: ParsableCommand {
         var eventsRaw: [[UInt8]] = []
         if events > 0 {
             let collected = Mutex<[[UInt8]]>([])
-            let listener = PathManagerEventListener(onDatagram: { datagram, decoded in
+            let supervisor = PathManagerEventsSupervisor(mode: eventsMode == .off ? .off : eventsMode.supervisorMode, procfs: procfs,
+                                                         onDatagram: { datagram, decoded in
                 collected.withLock { $0.append(datagram) }
                 for event in decoded { print(event.summary) }
                 fflush(nil)
             })
-            if case let .unavailable(reason) = listener.state { throw ValidationError("events unavailable: \(reason)") }
+            if let reason = supervisor.reasonNotListening {
+                supervisor.stop()
+                throw ValidationError("--events: \(reason)" + (eventsMode == .auto ? "; --events-mode on listens anyway" : ""))
+            }
             print("events (\(events) s):")
             fflush(nil)
             usleep(useconds_t(min(events, 3600) * 1_000_000))
-            listener.stop()
+            supervisor.stop()
             eventsRaw = collected.withLock { $0 }
         }
         if let directory = saveRaw {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try OutputDirectory.create(directory)
             for (name, datagrams) in [("get-family", client.familyReply), ("get-addr", endpointsRaw), ("get-limits", limitsRaw), ("events", eventsRaw)] {
-                try RawDatagrams.encode(datagrams).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name + ".bin"))
+                try OutputFile.write(SnapshotArchive.encodeDatagrams(datagrams), to: directory + "/" + name + ".bin")
             }
         }
     }
-}
-
-/// The fixture format, the same as the snapshot archive's datagram files.
-enum RawDatagrams {
-    static func encode(_ datagrams: [[UInt8]]) -> Data { Data(SnapshotArchive.encodeDatagrams(datagrams)) }
 }

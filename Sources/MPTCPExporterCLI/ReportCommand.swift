@@ -14,7 +14,7 @@ public struct ReportCommand: ParsableCommand {
         evidence. --from reads a snapshot archive (mptcp-exporter snapshot) instead of the kernel.
         """)
 
-    @Option(help: "Seconds between the two samples.")
+    @Option(parsing: .unconditional, help: "Seconds between the two samples.")
     var interval: Double = 5
 
     @Option(help: "text, markdown, json or html.")
@@ -26,7 +26,7 @@ public struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Build the report from this snapshot archive instead of the kernel.", valueName: "archive"))
     var from: String?
 
-    @Option(help: "Watch path-manager events during the interval: auto (not under the userspace path manager), on, off.")
+    @Option(help: "Watch path-manager events during the interval: auto (only while no network namespace of the host uses the userspace path manager, where any listener makes the kernel accept subflows as if a daemon ran), on, off.")
     var events: EventsMode = .auto
 
     @Option(name: .customLong("path.procfs"), help: "procfs mount point.")
@@ -38,25 +38,30 @@ public struct ReportCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard interval >= 0, interval <= 3600 else { throw ValidationError("--interval must be between 0 and 3600 seconds") }
+        guard interval.isFinite, interval >= 0, interval <= 3600 else { throw ValidationError("--interval must be between 0 and 3600 seconds") }
+        if let from {
+            // An archive is a finished sample of one namespace: these options would be silently ignored.
+            if netns != nil { throw ValidationError("--netns does not apply to --from \(from): the archive already holds one namespace's data") }
+            if procfs != "/proc" { throw ValidationError("--path.procfs does not apply to --from \(from): the archive is read instead of the kernel") }
+        }
         if netns == "all", format == .html { throw ValidationError("--netns all: choose one namespace for --format html") }
     }
 
     public func run() throws {
         if let from {
-            let snapshot = try SnapshotArchive.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: from))))
+            let snapshot = try SnapshotArchive.decode(try InputFile.read(from, limit: SnapshotArchive.maximumSize))
             try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: format), to: output)
             return
         }
         guard let netns else {
-            let snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
+            let snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.supervisorMode)
             try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: format), to: output)
             return
         }
         let (interval, events, procfs) = (self.interval, self.events, self.procfs)
         let reports = try NamespaceSelection.each(try NamespaceSelection.resolve(netns)) {
             ReportBuilder.build(SnapshotCollector.collect(procfs: procfs, netDirectory: "/proc/thread-self/net", interval: interval,
-                                                          events: events.policy(procfs: procfs)))
+                                                          events: events.supervisorMode))
         }
         if reports.count == 1, let report = reports.first {
             try ReportOutput.write(try ReportOutput.render(report.value, format: format), to: output)
@@ -84,13 +89,13 @@ public struct SnapshotCommand: ParsableCommand {
         abstract: "Write a support archive (tar) with the raw kernel data a report needs; read it back with report --from.",
         discussion: "The archive holds /proc/net/netstat and snmp of both samples, the raw sock_diag and generic-netlink datagrams, endpoints, limits, sysctls, events, route lookups and the kernel version.")
 
-    @Option(help: "Seconds between the two samples.")
+    @Option(parsing: .unconditional, help: "Seconds between the two samples.")
     var interval: Double = 5
 
     @Option(name: .shortAndLong, help: "Archive to write (default: mptcp-snapshot-HOST-TIME.tar in the current directory).")
     var output: String?
 
-    @Option(help: "Watch path-manager events during the interval: auto, on, off.")
+    @Option(help: "Watch path-manager events during the interval: auto (only while no network namespace of the host uses the userspace path manager), on, off.")
     var events: EventsMode = .auto
 
     @Option(help: ArgumentHelp("Also write the JSON report of the same data here (report --from on the archive gives the same).", valueName: "file"))
@@ -113,13 +118,13 @@ public struct SnapshotCommand: ParsableCommand {
         let snapshot: HostSnapshot
         if let netns, let namespace = try NamespaceSelection.resolve(netns).first {
             snapshot = try NamespaceSelection.each([namespace]) {
-                SnapshotCollector.collect(procfs: procfs, netDirectory: "/proc/thread-self/net", interval: interval, events: events.policy(procfs: procfs))
+                SnapshotCollector.collect(procfs: procfs, netDirectory: "/proc/thread-self/net", interval: interval, events: events.supervisorMode)
             }[0].value
         } else {
-            snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.policy(procfs: procfs))
+            snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.supervisorMode)
         }
         let path = output ?? "mptcp-snapshot-\(snapshot.hostname)-\(Int(snapshot.second.time)).tar"
-        try Data(SnapshotArchive.encode(snapshot)).write(to: URL(fileURLWithPath: path))
+        try OutputFile.write(SnapshotArchive.encode(snapshot), to: path)
         if let report { try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: .json), to: report) }
         StandardStream.error("wrote \(path)\n")
     }
@@ -143,17 +148,12 @@ enum ReportOutput {
         }
     }
 
+    /// To `path` as every Unix tool writes a file (``OutputFile``), else to standard output.
     static func write(_ text: String, to path: String?) throws {
         if let path {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(text, to: path)
         } else {
             StandardStream.output(text)
         }
-    }
-}
-
-extension EventsMode {
-    func policy(procfs: String) -> SnapshotCollector.EventsPolicy {
-        reasonNotToListen(procfs: procfs).map { .skip($0) } ?? .listen
     }
 }

@@ -28,25 +28,25 @@ public struct ServeCommand: AsyncParsableCommand {
             help: "Web configuration file (Prometheus exporter-toolkit format): TLS, basic authentication, response headers.")
     var webConfigFile: String?
 
-    @Option(name: .customLong("web.max-connections"),
+    @Option(name: .customLong("web.max-connections"), parsing: .unconditional,
             help: "Open connections at most. At the limit, the connection that has waited longest for a request makes room for a new one.")
     var maxHTTPConnections: Int = ServerLimits().maxConnections
 
-    @Option(name: .customLong("web.max-request-head-bytes"),
+    @Option(name: .customLong("web.max-request-head-bytes"), parsing: .unconditional,
             help: "Bytes of request line and headers at most (longer: 414 or 431, connection closed).")
     var maxRequestHeadBytes: Int = ServerLimits().maxRequestHeadBytes
 
-    @Option(name: .customLong("web.read-header-timeout"),
+    @Option(name: .customLong("web.read-header-timeout"), parsing: .unconditional,
             help: "Seconds a client has to send a whole request head (from connecting, or from its first byte).")
     var readHeaderTimeout: Double = 10
 
-    @Option(name: .customLong("web.idle-timeout"), help: "Seconds a keep-alive connection may wait for its next request.")
+    @Option(name: .customLong("web.idle-timeout"), parsing: .unconditional, help: "Seconds a keep-alive connection may wait for its next request.")
     var idleTimeout: Double = 120
 
-    @Option(name: .customLong("web.write-timeout"), help: "Seconds a client has to take a response before it is disconnected.")
+    @Option(name: .customLong("web.write-timeout"), parsing: .unconditional, help: "Seconds a client has to take a response before it is disconnected.")
     var writeTimeout: Double = 30
 
-    @Option(name: .customLong("collector.timeout"),
+    @Option(name: .customLong("collector.timeout"), parsing: .unconditional,
             help: "Seconds one collector may take in a scrape; past it, that collector reports success 0 (timed out) and the scrape is served without it.")
     var collectorTimeout: Double = 10
 
@@ -73,10 +73,14 @@ public struct ServeCommand: AsyncParsableCommand {
     var sysctlCollector: Bool = true
 
     @Option(name: .customLong("collector.pm-events"),
-            help: "Listen to path-manager events: on, off, or auto (on unless this namespace's path manager is userspace, where any listener makes the kernel accept extra subflows as if a path-manager daemon ran). Needs CAP_NET_ADMIN.")
+            help: "Listen to path-manager events: auto, on, off. A listener anywhere on the host makes every network namespace that uses the userspace path manager accept subflows as if a path-manager daemon ran; auto listens only while no namespace of the host uses it (surveyed at start and every --collector.pm-events.recheck-interval seconds; needs CAP_SYS_ADMIN to read other namespaces). Listening needs CAP_NET_ADMIN.")
     var pmEvents: EventsMode = .auto
 
-    @Option(name: .customLong("collector.pm-events.buffer"), help: "Recent path-manager events kept in memory.")
+    @Option(name: .customLong("collector.pm-events.recheck-interval"), parsing: .unconditional,
+            help: "With --collector.pm-events=auto, seconds between two surveys of the host's namespaces.")
+    var pmEventsRecheck: Double = 5
+
+    @Option(name: .customLong("collector.pm-events.buffer"), parsing: .unconditional, help: "Recent path-manager events kept in memory.")
     var eventBuffer: Int = 256
 
     @Flag(name: .customLong("namespaces.named"),
@@ -95,13 +99,16 @@ public struct ServeCommand: AsyncParsableCommand {
           help: "Also publish one series set per connection and per subflow (token, endpoints, bytes, rtt, cwnd).")
     var perConnection: Bool = false
 
-    @Option(name: .customLong("collector.connections.max-connections"),
+    @Option(name: .customLong("collector.connections.max-connections"), parsing: .unconditional,
             help: "With per-connection series, publish at most this many connections (the rest are counted in mptcp_exporter_connection_series_dropped).")
     var maxConnections: Int = 200
 
     public init() {}
 
     public func validate() throws {
+        guard pmEventsRecheck.isFinite, pmEventsRecheck >= 0.1, pmEventsRecheck <= 3600 else {
+            throw ValidationError("--collector.pm-events.recheck-interval must be between 0.1 and 3600 seconds")
+        }
         guard eventBuffer >= 1 else { throw ValidationError("--collector.pm-events.buffer must be at least 1") }
         guard maxConnections >= 0 else { throw ValidationError("--collector.connections.max-connections must be 0 or more") }
         guard maxHTTPConnections >= 1 else { throw ValidationError("--web.max-connections must be at least 1") }
@@ -148,9 +155,9 @@ public struct ServeCommand: AsyncParsableCommand {
             if pathManagerCollector { collectors.append(PathManagerCollector()) }
             if sysctlCollector { collectors.append(SysctlCollector(procfs: procfs)) }
         }
-        let events = Self.eventsCollector(mode: pmEvents, procfs: procfs, capacity: eventBuffer, logger: logger)
-        collectors.append(events)
-        let live = LiveSnapshotReader(procfs: procfs, events: events.listener)
+        let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger)
+        collectors.append(PathManagerEventsCollector(supervisor: events))
+        let live = LiveSnapshotReader(procfs: procfs, events: events)
         logger.info("starting mptcp-exporter", metadata: [
             "version": "\(BuildInfo.version)",
             "collectors": "\(collectors.map(\.name).joined(separator: ","))",
@@ -184,39 +191,32 @@ public struct ServeCommand: AsyncParsableCommand {
 }
 
 extension ServeCommand {
-    /// Decides whether to listen to path-manager events and starts the listener.
-    static func eventsCollector(mode: EventsMode, procfs: String, capacity: Int, logger: Logger) -> PathManagerEventsCollector {
-        if let reason = mode.reasonNotToListen(procfs: procfs) {
-            if mode == .off {
+    /// Starts the supervisor that decides whether to listen to path-manager
+    /// events, logging each change of decision.
+    static func eventsSupervisor(mode: EventsMode, procfs: String, recheck: Double, capacity: Int,
+                                 logger: Logger) -> PathManagerEventsSupervisor {
+        PathManagerEventsSupervisor(mode: mode.supervisorMode, procfs: procfs, recheck: recheck, capacity: capacity, onChange: { change in
+            if change.listening {
+                logger.info("listening to path-manager events", metadata: ["mode": "\(mode.rawValue)"])
+            } else if mode == .off {
                 logger.info("path-manager events not listened to (--collector.pm-events=off)")
             } else {
-                logger.warning("path-manager events \(reason); use --collector.pm-events=on to listen anyway")
+                logger.warning("path-manager events \(change.reason ?? "not listened to")", metadata: ["mode": "\(mode.rawValue)"])
             }
-            return PathManagerEventsCollector(listener: nil, disabledReason: mode == .off ? "off" : "userspace path manager")
-        }
-        let listener = PathManagerEventListener(capacity: capacity)
-        if case let .unavailable(reason) = listener.state {
-            logger.warning("path-manager events unavailable", metadata: ["reason": "\(reason)"])
-        }
-        return PathManagerEventsCollector(listener: listener)
+        })
     }
 }
 
 /// Whether to listen to path-manager events: `--collector.pm-events` of
-/// serve, `--events` of report, snapshot and mptcp-top.
+/// serve, `--events` of report, snapshot and mptcp-top (see ``PathManagerEventsSupervisor``).
 public enum EventsMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, on, off
 
-    /// nil to listen; otherwise why not. `auto` does not listen under the
-    /// userspace path manager, where any listener makes the kernel accept
-    /// extra subflows as if a path-manager daemon ran.
-    public func reasonNotToListen(procfs: String) -> String? {
+    public var supervisorMode: PathManagerEventsSupervisor.Mode {
         switch self {
-        case .on: return nil
-        case .off: return "not listened to (off)"
-        case .auto:
-            guard (try? SysctlReader.mptcp(procfs: procfs))?.pathManager == "userspace" else { return nil }
-            return "not listened to: this namespace uses the userspace path manager, where any event listener makes the kernel accept extra subflows as if a path-manager daemon ran"
+        case .auto: return .auto
+        case .on: return .on
+        case .off: return .off
         }
     }
 }

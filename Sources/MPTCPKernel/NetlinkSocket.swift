@@ -90,6 +90,15 @@ public final class NetlinkSocket: NetlinkTransport {
         }
     }
 
+    /// Leaves a multicast group: `setsockopt(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP)`.
+    /// The kernel's listener mask is updated before this returns.
+    public func unsubscribe(group: UInt32) throws(SystemCallError) {
+        var id = group
+        guard mnl_socket_setsockopt(socket, 2 /* NETLINK_DROP_MEMBERSHIP */, &id, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
+            throw SystemCallError(function: "setsockopt", subject: "NETLINK_DROP_MEMBERSHIP group \(group)", code: errno)
+        }
+    }
+
     /// `setsockopt(SO_RCVTIMEO)`: a blocked receive returns EAGAIN after `seconds`.
     public func setReceiveTimeout(seconds: Int) throws(SystemCallError) {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)

@@ -4,29 +4,42 @@ import Synchronization
 import Glibc
 #endif
 
+/// What the event listeners of one process have recorded: it outlives any
+/// one listener, so counts never go back when listening stops and resumes.
+public final class PathManagerEventRecorder: Sendable {
+    let log: Mutex<PathManagerEventLog>
+    public init(capacity: Int = 256) { log = Mutex(PathManagerEventLog(capacity: capacity)) }
+    public var snapshot: PathManagerEventLog { log.withLock { $0 } }
+}
+
 /// Listens to the `mptcp_pm_events` multicast group on a dedicated thread
-/// and records every event into a shared ``PathManagerEventLog``.
+/// and records every event into a ``PathManagerEventRecorder``.
 ///
-/// Subscribing needs CAP_NET_ADMIN. Under the userspace path manager any
-/// subscriber makes the kernel accept extra subflows as if a path-manager
-/// daemon ran, which is why whether to listen is the caller's decision.
+/// Subscribing needs CAP_NET_ADMIN. Any subscriber, in any namespace, makes
+/// every namespace of the host that uses the userspace path manager accept
+/// extra subflows as if a path-manager daemon ran (``PathManagerSurvey``), which
+/// is why whether to listen is decided by ``PathManagerEventsSupervisor``.
 public final class PathManagerEventListener: Sendable {
     public enum State: Sendable, Equatable {
         case listening
         case unavailable(String)
     }
 
-    private let log: Mutex<PathManagerEventLog>
+    public let recorder: PathManagerEventRecorder
     private let stateBox: Mutex<State>
     private let stopFlag = Atomic<Bool>(false)
+    /// The subscribed socket and group, so that ``stop()`` can leave the group at once.
+    private let membership: Mutex<(socket: UncheckedSendableBox<NetlinkSocket>, group: UInt32)?>
 
     /// Subscribes and starts the thread; on failure the listener exists, says
     /// why in ``state``, and records nothing.
     /// - Parameter onDatagram: called on the listener thread with each raw
     ///   datagram and the events decoded from it (for `path-manager --events`).
-    public init(capacity: Int = 256, clock: @escaping @Sendable () -> Double = PathManagerEventListener.now,
+    public init(capacity: Int = 256, recorder: PathManagerEventRecorder? = nil,
+                clock: @escaping @Sendable () -> Double = PathManagerEventListener.now,
                 onDatagram: (@Sendable ([UInt8], [PathManagerEvent]) -> Void)? = nil) {
-        log = Mutex(PathManagerEventLog(capacity: capacity))
+        self.recorder = recorder ?? PathManagerEventRecorder(capacity: capacity)
+        membership = Mutex(nil)
         let socket: NetlinkSocket
         let family: GenericNetlinkFamily
         do {
@@ -53,6 +66,7 @@ public final class PathManagerEventListener: Sendable {
         stateBox = Mutex(.listening)
         let familyID = family.id
         let box = UncheckedSendableBox(socket)
+        membership.withLock { $0 = (box, group) }
         KernelThread.start(name: "mptcp-pm-events") { [self] in
             self.run(socket: box.value, familyID: familyID, clock: clock, onDatagram: onDatagram)
         }
@@ -61,11 +75,21 @@ public final class PathManagerEventListener: Sendable {
     public var state: State { stateBox.withLock { $0 } }
 
     /// A copy of what has been recorded.
-    public var snapshot: PathManagerEventLog { log.withLock { $0 } }
+    public var snapshot: PathManagerEventLog { recorder.snapshot }
 
-    /// Asks the thread to stop: at the next event, or within 30 s. What it
-    /// recorded so far can be read at once.
-    public func stop() { stopFlag.store(true, ordering: .relaxed) }
+    /// Leaves the multicast group before returning (from then on the kernel
+    /// sees no listener of this process), and asks the thread to stop: at the
+    /// next receive timeout, within 30 s. What it recorded can be read at once.
+    public func stop() {
+        stopFlag.store(true, ordering: .relaxed)
+        membership.withLock { subscribed in
+            guard let current = subscribed else { return }
+            // Closing the socket under a receiving thread is not safe; leaving the group is.
+            _ = try? current.socket.value.unsubscribe(group: current.group)
+            subscribed = nil
+        }
+        stateBox.withLock { if case .listening = $0 { $0 = .unavailable("stopped") } }
+    }
 
     private func run(socket: NetlinkSocket, familyID: UInt16, clock: @Sendable () -> Double,
                      onDatagram: (@Sendable ([UInt8], [PathManagerEvent]) -> Void)?) {
@@ -79,14 +103,15 @@ public final class PathManagerEventListener: Sendable {
                     event.receivedAt = time
                     events.append(event)
                 }
-                log.withLock { log in for event in events { log.record(event) } }
+                if stopFlag.load(ordering: .relaxed) { break }
+                recorder.log.withLock { log in for event in events { log.record(event) } }
                 onDatagram?(datagram, events)
             } catch {
                 switch error.code {
                 case EAGAIN, EWOULDBLOCK:
                     continue                                         // receive timeout: check the stop flag
                 case ENOBUFS:
-                    log.withLock { $0.lost &+= 1 }                   // the kernel dropped events
+                    recorder.log.withLock { $0.lost &+= 1 }          // the kernel dropped events
                 default:
                     stateBox.withLock { $0 = .unavailable("\(error)") }
                     return

@@ -8,7 +8,8 @@ import Glibc
 /// `interval` seconds apart, path-manager events in between (when the caller
 /// allows), then connections, endpoints, limits, sysctls and route lookups.
 public enum SnapshotCollector {
-    public enum EventsPolicy: Sendable { case listen, skip(String) }
+    /// Whether to listen to path-manager events over the interval (``PathManagerEventsSupervisor``).
+    public typealias EventsPolicy = PathManagerEventsSupervisor.Mode
 
     /// - Parameter netDirectory: where netstat and snmp are (`<procfs>/net` by default).
     public static func collect(procfs: String, netDirectory: String? = nil, interval: Double, events: EventsPolicy) -> HostSnapshot {
@@ -22,16 +23,15 @@ public enum SnapshotCollector {
             return HostSnapshot.Sample(time: time, netstat: netstat, snmp: snmp)
         }
 
-        var listener: PathManagerEventListener?
-        var unavailable: String?
+        // Listens over the interval only as the supervisor allows (auto: not
+        // while any namespace of the host uses the userspace path manager).
         let raw = Mutex<[[UInt8]]>([])
-        switch events {
-        case .listen:
-            let started = PathManagerEventListener(onDatagram: { datagram, _ in raw.withLock { $0.append(datagram) } })
-            if case let .unavailable(reason) = started.state { unavailable = reason } else { listener = started }
-        case let .skip(reason):
-            unavailable = reason
-        }
+        let changes = Mutex<[Bool]>([])
+        let supervisor = PathManagerEventsSupervisor(mode: events, procfs: procfs, recheck: 1,
+                                                     onDatagram: { datagram, _ in raw.withLock { $0.append(datagram) } },
+                                                     onChange: { change in changes.withLock { $0.append(change.listening) } })
+        let listenedAtStart = supervisor.listener != nil
+        let unavailable = supervisor.reasonNotListening
         let first = sample()
         var remaining = max(0, interval)
         while remaining > 0 {
@@ -40,7 +40,9 @@ public enum SnapshotCollector {
             remaining -= step
         }
         let second = sample()
-        listener?.stop()
+        let listenedThroughout = changes.withLock { $0 == [true] }
+        let reasonAtEnd = supervisor.reasonNotListening ?? "a namespace switched to the userspace path manager"
+        supervisor.stop()
 
         var sockDiag: [String: [[UInt8]]] = [:]
         do {
@@ -78,8 +80,10 @@ public enum SnapshotCollector {
         return HostSnapshot(
             hostname: host.hostname, kernel: host.kernel, first: first, second: second,
             sockDiag: sockDiag, interfaces: interfaces, endpointsRaw: endpointsRaw, limitsRaw: limitsRaw,
-            sysctlFiles: sysctls, eventsRaw: listener == nil ? nil : raw.withLock { $0 },
-            eventsUnavailableReason: unavailable, routeChecks: routes, collectionErrors: errors)
+            sysctlFiles: sysctls, eventsRaw: listenedAtStart ? raw.withLock { $0 } : nil,
+            eventsUnavailableReason: listenedAtStart ? (listenedThroughout ? nil : "listening stopped during the interval: " + reasonAtEnd)
+                                                     : unavailable,
+            routeChecks: routes, collectionErrors: errors)
     }
 }
 

@@ -21,25 +21,25 @@ struct TopCommand: ParsableCommand {
         """,
         version: BuildInfo.version)
 
-    @Option(help: "Seconds between refreshes.")
+    @Option(parsing: .unconditional, help: "Seconds between refreshes.")
     var interval: Double = 2
 
     @Flag(help: "Print one frame and exit.")
     var once = false
 
-    @Option(help: "Print this many frames, one per interval, and exit.")
+    @Option(parsing: .unconditional, help: "Print this many frames, one per interval, and exit.")
     var iterations: Int?
 
     @Option(help: ArgumentHelp("Watch a remote exporter through its snapshot endpoint.", valueName: "http://HOST:PORT"))
     var source: String?
 
-    @Option(help: "Listen to path-manager events (local source only): auto, on, off.")
+    @Option(help: "Listen to path-manager events (local source only): auto (only while no network namespace of the host uses the userspace path manager, where any listener makes the kernel accept subflows as if a daemon ran), on, off.")
     var events: EventsMode = .auto
 
     @Option(name: .customLong("path.procfs"), help: "procfs mount point (local source).")
     var procfs: String = "/proc"
 
-    @Option(help: "Width of batch-mode frames.")
+    @Option(parsing: .unconditional, help: "Width of batch-mode frames.")
     var width: Int = 160
 
     @Option(help: ArgumentHelp("Watch this network namespace (a name under /run/netns, a process id, host) or all of them at once.", valueName: "namespace"))
@@ -64,8 +64,9 @@ struct TopCommand: ParsableCommand {
             let namespaces = try NamespaceSelection.resolve(netns)
             let (events, procfs) = (self.events, self.procfs)
             let readers = try NamespaceSelection.each(namespaces) { () -> LiveSnapshotReader in
-                let listener = events.reasonNotToListen(procfs: procfs) == nil ? PathManagerEventListener() : nil
-                return LiveSnapshotReader(procfs: procfs, netDirectory: "/proc/thread-self/net", events: listener)
+                // The supervisor's threads start here, so they live in this namespace too.
+                let supervisor = PathManagerEventsSupervisor(mode: events.supervisorMode, procfs: procfs)
+                return LiveSnapshotReader(procfs: procfs, netDirectory: "/proc/thread-self/net", events: supervisor)
             }
             let pairs = zip(namespaces, readers.map(\.value)).map { ($0, $1) }
             fetch = {
@@ -79,8 +80,8 @@ struct TopCommand: ParsableCommand {
             }
             sourceLabel = "local"
         } else {
-            let listener = events.reasonNotToListen(procfs: procfs) == nil ? PathManagerEventListener() : nil
-            let reader = LiveSnapshotReader(procfs: procfs, events: listener)
+            let supervisor = PathManagerEventsSupervisor(mode: events.supervisorMode, procfs: procfs)
+            let reader = LiveSnapshotReader(procfs: procfs, events: supervisor)
             fetch = { reader.read() }
             sourceLabel = "local"
         }

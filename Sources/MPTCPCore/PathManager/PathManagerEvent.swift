@@ -137,7 +137,7 @@ public struct PathManagerEvent: Sendable, Equatable {
         if let destinationPort { parts.append("dport=\(destinationPort)") }
         if let backup { parts.append("backup=\(backup)") }
         if let interfaceIndex { parts.append("ifindex=\(interfaceIndex)") }
-        if let error { parts.append("error=\(error)") }
+        if let error { parts.append("error=\(ErrnoNames.name(Int32(error)))") }
         if let resetReason { parts.append("reset_reason=\(Self.resetReasonName(resetReason))") }
         if case let .unknown(command) = kind { parts.append("command=\(command)") }
         return parts.joined(separator: " ")
@@ -180,41 +180,5 @@ public struct PathManagerEventLog: Sendable {
         }
         recent.append(event)
         if recent.count > capacity { recent.removeFirst(recent.count - capacity) }
-    }
-}
-
-/// errno values as names (`ECONNREFUSED`), for labels.
-public enum ErrnoNames {
-    public static func name(_ code: Int32) -> String {
-        switch code {
-        case 1: return "EPERM"
-        case 2: return "ENOENT"
-        case 4: return "EINTR"
-        case 5: return "EIO"
-        case 11: return "EAGAIN"
-        case 12: return "ENOMEM"
-        case 13: return "EACCES"
-        case 16: return "EBUSY"
-        case 22: return "EINVAL"
-        case 9: return "EBADF"
-        case 20: return "ENOTDIR"
-        case 21: return "EISDIR"
-        case 23: return "ENFILE"
-        case 24: return "EMFILE"
-        case 27: return "EFBIG"
-        case 32: return "EPIPE"
-        case 93: return "EPROTONOSUPPORT"
-        case 95: return "EOPNOTSUPP"
-        case 98: return "EADDRINUSE"
-        case 99: return "EADDRNOTAVAIL"
-        case 101: return "ENETUNREACH"
-        case 103: return "ECONNABORTED"
-        case 104: return "ECONNRESET"
-        case 105: return "ENOBUFS"
-        case 110: return "ETIMEDOUT"
-        case 111: return "ECONNREFUSED"
-        case 113: return "EHOSTUNREACH"
-        default: return "errno_\(code)"
-        }
     }
 }

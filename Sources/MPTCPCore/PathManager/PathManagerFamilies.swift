@@ -72,14 +72,15 @@ public enum PathManagerFamilies {
     /// Collector `pm_events`.
     public static func events(_ log: PathManagerEventLog?, unavailableReason: String?) -> [MetricFamily] {
         var families = [MetricFamily(name: "mptcp_pm_events_available",
-            help: "1 when the exporter receives path-manager events (mptcp_pm_events; needs CAP_NET_ADMIN, and is off by default under the userspace path manager); 0 otherwise, see the log.",
+            help: "1 when the exporter receives path-manager events (mptcp_pm_events; needs CAP_NET_ADMIN; by default off while any network namespace of the host uses the userspace path manager); 0 otherwise, see the log.",
             type: .gauge, value: .unsigned(log != nil && unavailableReason == nil ? 1 : 0))]
         var byType = MetricFamily(name: "mptcp_pm_events_total",
             help: "Path-manager events received since the exporter started, by type (created, established, closed, announced, removed, sub_established, sub_closed, sub_priority, listener_created, listener_closed, unknown).",
             type: .counter)
         // Without events the families are still declared (HELP and TYPE, no
         // samples), so dashboards and rules find the names on every host.
-        let available = unavailableReason == nil ? log : nil
+        // Counts received before listening stopped are still served.
+        let available = unavailableReason == nil || (log?.countsByKind.values.contains { $0 > 0 } ?? false) ? log : nil
         for (type, count) in available?.countsByKind ?? [:] { byType.samples.append(Sample(labels: [("type", type)], value: .unsigned(count))) }
         var closed = MetricFamily(name: "mptcp_pm_subflows_closed_total",
             help: "Subflows closed (sub_closed events) by socket error (errno name, none) and MP_RST reason received (RFC 8684 name, none).",
