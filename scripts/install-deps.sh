@@ -9,8 +9,9 @@ build_packages=(libmnl-dev pkg-config zlib1g-dev libcrypt-dev)
 # ss and nstat; curl: HTTP client of the tests; procps: sysctl; systemd:
 # systemd-analyze verify on the unit; util-linux: setpriv for unprivileged runs;
 # chromium: the HTML report's screenshot test; tmux: mptcp-top driven as a person would;
-# openssl: certificates for the TLS tests.
-test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl)
+# openssl: certificates for the TLS tests; cmark-gfm: GitHub-flavoured Markdown
+# renderer the Markdown report is checked with.
+test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl cmark-gfm)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

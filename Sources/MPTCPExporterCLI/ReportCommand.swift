@@ -23,6 +23,9 @@ public struct ReportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
     var output: String?
 
+    @Flag(name: .customLong("show-zero"), help: "Text and Markdown: list the Case-diagram counters whose value is 0 (folded into one line per flow by default).")
+    var showZero = false
+
     @Option(help: ArgumentHelp("Build the report from this snapshot archive instead of the kernel.", valueName: "archive"))
     var from: String?
 
@@ -37,6 +40,8 @@ public struct ReportCommand: ParsableCommand {
 
     public init() {}
 
+    var renderOptions: ReportRenderer.Options { ReportRenderer.Options(showZeroCounters: showZero) }
+
     public func validate() throws {
         guard interval.isFinite, interval >= 0, interval <= 3600 else { throw ValidationError("--interval must be between 0 and 3600 seconds") }
         if let from {
@@ -50,12 +55,12 @@ public struct ReportCommand: ParsableCommand {
     public func run() throws {
         if let from {
             let snapshot = try SnapshotArchive.decode(try InputFile.read(from, limit: SnapshotArchive.maximumSize))
-            try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: format), to: output)
+            try ReportOutput.write(try ReportOutput.render(options: renderOptions, ReportBuilder.build(snapshot), format: format), to: output)
             return
         }
         guard let netns else {
             let snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.supervisorMode)
-            try ReportOutput.write(try ReportOutput.render(ReportBuilder.build(snapshot), format: format), to: output)
+            try ReportOutput.write(try ReportOutput.render(options: renderOptions, ReportBuilder.build(snapshot), format: format), to: output)
             return
         }
         let (interval, events, procfs) = (self.interval, self.events, self.procfs)
@@ -64,18 +69,18 @@ public struct ReportCommand: ParsableCommand {
                                                           events: events.supervisorMode))
         }
         if reports.count == 1, let report = reports.first {
-            try ReportOutput.write(try ReportOutput.render(report.value, format: format), to: output)
+            try ReportOutput.write(try ReportOutput.render(options: renderOptions, report.value, format: format), to: output)
             return
         }
         var text = ""
         if format == .json {
             // An array of {"namespace": label, "report": report}.
-            text = "[\n" + (try reports.map { "{\"namespace\": \"\($0.namespace)\", \"report\": " + (try ReportOutput.render($0.value, format: .json)) + "}" }
+            text = "[\n" + (try reports.map { "{\"namespace\": \"\($0.namespace)\", \"report\": " + (try ReportOutput.render(options: renderOptions, $0.value, format: .json)) + "}" }
                 .joined(separator: ",\n")) + "]\n"
         } else {
             for (namespace, report) in reports {
                 text += (format == .markdown ? "\n# Namespace \(namespace)\n" : "\n==== namespace \(namespace) ====\n")
-                text += try ReportOutput.render(report, format: format)
+                text += try ReportOutput.render(options: renderOptions, report, format: format)
             }
         }
         try ReportOutput.write(text, to: output)
@@ -135,10 +140,10 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum ReportOutput {
-    static func render(_ report: Report, format: ReportFormat) throws -> String {
+    static func render(options: ReportRenderer.Options = .init(), _ report: Report, format: ReportFormat) throws -> String {
         switch format {
-        case .text: return ReportRenderer.render(report, style: .text)
-        case .markdown: return ReportRenderer.render(report, style: .markdown)
+        case .text: return ReportRenderer.render(report, style: .text, options: options)
+        case .markdown: return ReportRenderer.render(report, style: .markdown, options: options)
         case .html: return ReportHTML.render(report)
         case .json:
             let encoder = JSONEncoder()

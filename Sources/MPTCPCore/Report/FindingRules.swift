@@ -13,9 +13,13 @@ public enum FindingRules {
         public var connections: ConnectionSnapshot
         public var routeChecks: [RouteCheck]
         public var interval: Double
+        /// What could not be read, one line each: a finding of its own, first.
+        public var collectionErrors: [String]
 
         public init(first: NetstatTable, second: NetstatTable, sysctls: MPTCPSysctls, endpoints: [Endpoint]?,
-                    limits: PathManagerLimits?, connections: ConnectionSnapshot, routeChecks: [RouteCheck], interval: Double) {
+                    limits: PathManagerLimits?, connections: ConnectionSnapshot, routeChecks: [RouteCheck], interval: Double,
+                    collectionErrors: [String] = []) {
+            self.collectionErrors = collectionErrors
             self.first = first
             self.second = second
             self.sysctls = sysctls
@@ -186,7 +190,26 @@ public enum FindingRules {
                 meaning: "Packets were dropped because MPTCP's receive memory was full (reference document, 2.4.5).",
                 action: "Check net.ipv4.tcp_rmem and net.core.rmem_max and the applications' read rate.")
         }
-        return findings.sorted { ($0.severity, $0.id) < ($1.severity, $1.id) }
+        return incomplete(input) + findings.sorted { ($0.severity, $0.id) < ($1.severity, $1.id) }
+    }
+
+    /// The tool could not look: never let that read as "no finding". Critical
+    /// when the counters themselves could not be read (nothing else can be
+    /// judged), a warning when only a part (connections, path manager, …) failed.
+    static func incomplete(_ input: Input) -> [Report.Finding] {
+        guard !input.collectionErrors.isEmpty else { return [] }
+        let noCounters = input.second.section("MPTcpExt") == nil && input.second.section("Tcp") == nil
+        let evidence = input.collectionErrors.prefix(20).enumerated().map {
+            Report.Evidence(name: "read error \($0.offset + 1)", value: $0.element, change: nil)
+        }
+        return [Report.Finding(
+            id: "collection_incomplete", severity: noCounters ? .critical : .warning,
+            title: noCounters ? "The kernel's MPTCP data could not be read" : "Part of the kernel's MPTCP data could not be read",
+            evidence: Array(evidence),
+            meaning: noCounters
+                ? "The counters could not be read, so nothing in this report says whether MPTCP works: no other finding is not good news."
+                : "The findings below only judge what could be read; a problem in the parts named here would not show.",
+            action: "Fix the read errors (a wrong --path.procfs, a missing mptcp_diag module, missing CAP_NET_ADMIN) and take the report again.")]
     }
 
     static func percent(_ ratio: Double) -> String {

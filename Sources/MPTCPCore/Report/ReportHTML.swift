@@ -27,7 +27,7 @@ public enum ReportHTML {
         </head>
         <body>
         <h1>MPTCP report: \(escape(report.host.hostname))</h1>
-        <p class="muted">kernel \(escape(report.host.kernel)); counters sampled twice, \(ReportRenderer.format(report.intervalSeconds)) s apart</p>
+        <p class="muted">kernel \(escape(report.host.kernel)), counters sampled twice \(ReportRenderer.format(report.intervalSeconds)) s apart</p>
 
         """
         html += "<h2>Findings</h2>\n"
@@ -40,41 +40,54 @@ public enum ReportHTML {
             html += "<p><b>What it means.</b> \(escape(finding.meaning))</p><p><b>What to do.</b> \(escape(finding.action))</p></div>\n"
         }
 
-        html += "<h2>System</h2>\n" + table(["setting", "value"], [
-            ["MPTCP enabled", report.host.mptcpEnabled.map { $0 ? "yes" : "no" } ?? "unknown"],
-            ["path manager", report.host.pathManager ?? "unknown"], ["scheduler", report.host.scheduler ?? "unknown"],
-        ] + report.host.sysctls.sorted { $0.key < $1.key }.map { ["net.mptcp.\($0.key)", $0.value] })
+        html += "<h2>System</h2>\n" + table(["setting", "value"], ReportRenderer.systemRows(report))
 
         html += "<h2>Path manager</h2>\n"
+        if !report.pathManager.available { html += "<p>Endpoints and limits could not be read.</p>\n" }
         html += table(["id", "address", "port", "interface", "flags"], report.pathManager.endpoints.map {
             [String($0.id), $0.address, $0.port.map(String.init) ?? "", $0.interface ?? "", $0.flags.joined(separator: ", ")]
-        })
+        }, empty: "No endpoint.")
         if let limits = report.pathManager.limits {
-            html += "<p>Limits: subflows \(limits.subflows.map(String.init) ?? "?"), add_addr_accepted \(limits.addAddrAccepted.map(String.init) ?? "?")</p>\n"
+            html += "<p>\(escape(ReportRenderer.limitsText(limits)))</p>\n"
+        }
+        if !report.pathManager.routeChecks.isEmpty {
+            html += "<p>Routes from each subflow endpoint (ip route get DESTINATION from ADDRESS):</p>\n"
+            html += table(["endpoint", "route get", "result"], ReportRenderer.routeRows(report))
         }
 
         let c = report.connections
-        html += "<h2>Connections</h2>\n<p>\(c.count) MPTCP connections, \(c.fallback) fell back to TCP, \(c.subflows) subflows, \(c.listeners) listeners.</p>\n"
-        html += table(["interface", "subflows", "bytes acked", "bytes received", "share"], c.byInterface.map {
-            [$0.interface, String($0.subflows), String($0.bytesAcked), String($0.bytesReceived), $0.share.map(FindingRules.percent) ?? ""]
-        })
-        html += table(["token", "local", "remote", "state", "subflows"], c.list.prefix(100).map { connection in
-            [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote, connection.state,
-             connection.subflows.map { "\($0.role)/\($0.priority) \($0.local) via \($0.interface ?? "?")" }.joined(separator: "; ")]
-        })
+        html += "<h2>Connections</h2>\n<p>\(escape(ReportRenderer.connectionSummary(c)))</p>\n"
+        if c.count > 0 {
+            html += table(["subflows per connection", "connections"], ReportRenderer.subflowCountRows(c))
+            html += table(["interface", "subflows", "bytes acked", "bytes received", "share"], ReportRenderer.interfaceRows(c))
+            let shown = Array(c.list.prefix(100))
+            html += table(["token", "local", "remote", "state", "subflows"], shown.map { connection in
+                [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote, connection.state,
+                 String(connection.subflows.count)]
+            })
+            html += "<p>Subflows, both ends of each:</p>\n"
+            html += table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], ReportRenderer.subflowRows(shown))
+            if c.list.count > shown.count { html += "<p>… \(c.list.count - shown.count) more in the JSON report</p>\n" }
+        }
 
         html += "<h2>Case diagrams</h2>\n<p class=\"muted\">Each flow is drawn as in the reference document: a line across the arrow is a counter every packet passing there increments, a red arrow leaving it is a branch (fallback, drop, error). Values since boot; in brackets, the change over the interval.</p>\n"
+        html += "<ul class=\"muted\">" + ReportRenderer.roleMarks.map { "<li><code>\(escape($0.mark))</code> \(escape($0.role)): \(escape($0.meaning))</li>" }.joined() + "</ul>\n"
         for diagram in report.diagrams {
             html += "<h3>\(escape(diagram.title))</h3>\n<div class=\"lanes\">\n"
             for lane in lanes(of: diagram) { html += "<div class=\"lane\">" + svg(lane: lane.title, direction: lane.direction, counters: lane.counters) + "</div>\n" }
             html += "</div>\n"
         }
+        html += "<h3>TCP</h3>\n" + table(["counter", "value", "change"], report.tcp.map { [$0.name, String($0.value), ReportRenderer.changeText($0.change)] })
 
         html += "<h2>Path-manager events</h2>\n"
         if report.events.available {
-            html += "<p>\(report.events.list.count) events during the interval.</p>\n<pre>" + report.events.list.suffix(200).map(escape).joined(separator: "\n") + "</pre>\n"
+            html += "<p>\(escape(ReportRenderer.eventsSummary(report.events)))</p>\n"
+            if !report.events.list.isEmpty { html += "<pre>" + report.events.list.suffix(100).map(escape).joined(separator: "\n") + "</pre>\n" }
         } else {
             html += "<p>Not available: \(escape(report.events.unavailableReason ?? "unknown"))</p>\n"
+        }
+        if !report.collectionErrors.isEmpty {
+            html += "<h2>Collection errors</h2>\n<ul>" + report.collectionErrors.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"
         }
         html += "</body>\n</html>\n"
         return html
@@ -146,8 +159,8 @@ public enum ReportHTML {
         return svg + "</svg>"
     }
 
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        guard !rows.isEmpty else { return "<p class=\"muted\">none</p>\n" }
+    static func table(_ header: [String], _ rows: [[String]], empty: String = "None.") -> String {
+        guard !rows.isEmpty else { return "<p class=\"muted\">\(escape(empty))</p>\n" }
         var html = "<table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
         for row in rows { html += "<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
         return html + "</table>\n"

@@ -1,122 +1,204 @@
-/// Renders a ``Report`` as text for a terminal or as Markdown for a bug report.
+/// Renders a ``Report`` as text for a terminal or as Markdown for a bug report
+/// (GitHub-flavoured: every table and paragraph stands between blank lines).
 public enum ReportRenderer {
     public enum Style: Sendable { case text, markdown }
 
-    public static func render(_ report: Report, style: Style) -> String {
-        var out: [String] = []
-        let md = style == .markdown
-        func heading(_ title: String) {
-            out.append("")
-            if md { out.append("## \(title)") } else { out += [title.uppercased(), String(repeating: "=", count: title.count)] }
-        }
-        func table(_ header: [String], _ rows: [[String]]) {
-            guard !rows.isEmpty else { out.append(md ? "_none_" : "  (none)"); return }
-            if md {
-                out.append("| " + header.joined(separator: " | ") + " |")
-                out.append("|" + header.map { _ in "---" }.joined(separator: "|") + "|")
-                for row in rows { out.append("| " + row.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |") }
-            } else {
-                let widths = header.indices.map { index in ([header[index]] + rows.map { $0[index] }).map(\.count).max() ?? 0 }
-                func line(_ cells: [String]) -> String {
-                    var text = "  " + cells.enumerated().map { $1 + String(repeating: " ", count: max(0, widths[$0] - $1.count)) }.joined(separator: "  ")
-                    while text.hasSuffix(" ") { text.removeLast() }
-                    return text
-                }
-                out.append(line(header))
-                for row in rows { out.append(line(row)) }
-            }
-        }
+    public struct Options: Sendable {
+        /// List Case-diagram counters whose value is 0 (folded into one line by default).
+        public var showZeroCounters = false
+        public init(showZeroCounters: Bool = false) { self.showZeroCounters = showZeroCounters }
+    }
 
-        out.append(md ? "# MPTCP report: \(report.host.hostname)" : "MPTCP report: \(report.host.hostname)")
-        out.append((md ? "" : "") + "kernel \(report.host.kernel), interval \(format(report.intervalSeconds)) s")
+    /// The marks of a counter's role in its diagram, shared with `mptcp-top`.
+    public static let roleMarks: [(role: String, mark: String, meaning: String)] = [
+        ("entry", "in", "where the flow enters (every packet of it crosses this line)"),
+        ("pass", "|", "a point every packet still in the flow passes"),
+        ("branch", "==>", "a branch where some packets leave the flow (fallback, drop, error)"),
+        ("exit", "out", "where the flow completes"),
+        ("detail", ".", "a detail of the flow (a subset, counted again)"),
+        ("gauge", "[ ]", "a gauge: how many now, not a count of events"),
+    ]
 
-        heading("Findings")
+    static func mark(_ role: String?) -> String {
+        roleMarks.first { $0.role == role }?.mark ?? "?"
+    }
+
+    public static func render(_ report: Report, style: Style, options: Options = Options()) -> String {
+        var out = Output(markdown: style == .markdown)
+        out.title("MPTCP report: \(report.host.hostname)")
+        out.paragraph("kernel \(report.host.kernel), counters sampled twice \(format(report.intervalSeconds)) s apart")
+
+        out.heading("Findings")
         if report.findings.isEmpty {
-            out.append(md ? "No finding: nothing in the counters, the configuration or the connections points at a problem." : "  No finding: nothing in the counters, the configuration or the connections points at a problem.")
+            out.paragraph("No finding: nothing in the counters, the configuration or the connections points at a problem.")
         }
         for finding in report.findings {
             let title = "[\(finding.severity.rawValue.uppercased())] \(finding.title) (\(finding.id))"
-            out.append(md ? "### \(title)" : "")
-            if !md { out.append("* " + title) }
             let evidence = finding.evidence.map { "\($0.name) = \($0.value)" + ($0.change.map { " (\($0) over the interval)" } ?? "") }
-            if md {
-                out.append("Evidence: " + evidence.map { "`\($0)`" }.joined(separator: ", "))
-                out.append("")
-                out.append("**What it means.** \(finding.meaning)")
-                out.append("")
-                out.append("**What to do.** \(finding.action)")
+            if out.markdown {
+                out.subheading(title)
+                if !evidence.isEmpty { out.paragraph("Evidence: " + evidence.map { "`\($0)`" }.joined(separator: ", ")) }
+                out.paragraph("**What it means.** \(finding.meaning)")
+                out.paragraph("**What to do.** \(finding.action)")
             } else {
-                out.append("  evidence: " + evidence.joined(separator: "; "))
-                out.append("  meaning:  " + finding.meaning)
-                out.append("  action:   " + finding.action)
+                out.line("* " + title)
+                if !evidence.isEmpty { out.line("  evidence: " + evidence.joined(separator: "; ")) }
+                out.line("  meaning:  " + finding.meaning)
+                out.line("  action:   " + finding.action)
+                out.blank()
             }
         }
 
-        heading("System")
-        table(["setting", "value"], [
+        out.heading("System")
+        out.table(["setting", "value"], systemRows(report))
+
+        out.heading("Path manager")
+        if !report.pathManager.available { out.paragraph("Endpoints and limits could not be read.") }
+        out.table(["id", "address", "port", "interface", "flags"], report.pathManager.endpoints.map {
+            [String($0.id), $0.address, $0.port.map(String.init) ?? "", $0.interface ?? "", $0.flags.joined(separator: ",")]
+        }, empty: "No endpoint.")
+        if let limits = report.pathManager.limits { out.paragraph(limitsText(limits)) }
+        if !report.pathManager.routeChecks.isEmpty {
+            out.paragraph("Routes from each subflow endpoint (ip route get DESTINATION from ADDRESS):")
+            out.table(["endpoint", "route get", "result"], routeRows(report))
+        }
+
+        out.heading("Connections")
+        let c = report.connections
+        out.paragraph(connectionSummary(c))
+        if c.count > 0 {
+            out.table(["subflows per connection", "connections"], subflowCountRows(c))
+            out.table(["interface", "subflows", "bytes acked", "bytes received", "share"], interfaceRows(c))
+            let shown = Array(c.list.prefix(50))
+            out.table(["token", "local", "remote", "state", "subflows"], shown.map { connection in
+                [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote,
+                 connection.state, String(connection.subflows.count)]
+            })
+            out.paragraph("Subflows, both ends of each:")
+            out.table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], subflowRows(shown))
+            if c.list.count > shown.count { out.paragraph("… \(c.list.count - shown.count) more in the JSON report") }
+        }
+
+        out.heading("Case diagrams")
+        out.paragraph("Values since boot, with their change over the interval (+N). Each diagram is read top to bottom; the marks say where a counter sits in its flow:")
+        out.list(roleMarks.map { "\($0.mark.padded(to: 3)) \($0.meaning)" }, code: true)
+        if !options.showZeroCounters {
+            out.paragraph("Counters at 0 are folded into one line per flow (--show-zero lists them).")
+        }
+        for diagram in report.diagrams {
+            out.subheading(diagram.title)
+            for lane in lanes(of: diagram) {
+                let shown = options.showZeroCounters ? lane.counters : lane.counters.filter { $0.value > 0 || ($0.change ?? 1) > 0 }
+                let folded = lane.counters.filter { counter in !shown.contains { $0.name == counter.name } }
+                let foldedText = "at 0: " + folded.map(\.name).joined(separator: ", ")
+                let rows = shown.map { [mark($0.role), $0.name, String($0.value), changeText($0.change)] }
+                if out.markdown {
+                    out.paragraph("**\(lane.title)**" + (shown.isEmpty ? " (\(foldedText))" : ""))
+                    if !shown.isEmpty {
+                        out.table(["", "counter", "value", "change"], rows)
+                        if !folded.isEmpty { out.paragraph(foldedText) }
+                    }
+                } else {
+                    // A terminal: the lane's rows right under its title, no blank line inside a diagram.
+                    out.line("    " + lane.title + (shown.isEmpty ? " (\(foldedText))" : ""))
+                    if !shown.isEmpty {
+                        out.table(["", "counter", "value", "change"], rows, indent: 6, spaced: false, header: false)
+                        if !folded.isEmpty { out.line("      " + foldedText) }
+                    }
+                }
+            }
+        }
+        out.subheading("TCP")
+        out.table(["counter", "value", "change"], report.tcp.map { [$0.name, String($0.value), changeText($0.change)] })
+
+        out.heading("Path-manager events")
+        if report.events.available {
+            out.paragraph(eventsSummary(report.events))
+            out.code(Array(report.events.list.suffix(100)))
+        } else {
+            out.paragraph("Not available: \(report.events.unavailableReason ?? "unknown")")
+        }
+        if !report.collectionErrors.isEmpty {
+            out.heading("Collection errors")
+            out.list(report.collectionErrors, code: false)
+        }
+        return out.text
+    }
+
+    // MARK: Content shared with the HTML page
+
+    static func systemRows(_ report: Report) -> [[String]] {
+        [
             ["MPTCP enabled", report.host.mptcpEnabled.map { $0 ? "yes" : "no" } ?? "unknown"],
             ["path manager", report.host.pathManager ?? "unknown"],
             ["scheduler", report.host.scheduler ?? "unknown"],
-        ] + report.host.sysctls.sorted { $0.key < $1.key }.map { ["net.mptcp.\($0.key)", $0.value] })
+        ] + report.host.sysctls.sorted { $0.key < $1.key }.map { ["net.mptcp.\($0.key)", $0.value] }
+    }
 
-        heading("Path manager")
-        if !report.pathManager.available { out.append(md ? "_endpoints and limits could not be read_" : "  endpoints and limits could not be read") }
-        table(["id", "address", "port", "interface", "flags"], report.pathManager.endpoints.map {
-            [String($0.id), $0.address, $0.port.map(String.init) ?? "", $0.interface ?? "", $0.flags.joined(separator: ",")]
-        })
-        if let limits = report.pathManager.limits {
-            out.append((md ? "" : "  ") + "limits: subflows \(limits.subflows.map(String.init) ?? "?"), add_addr_accepted \(limits.addAddrAccepted.map(String.init) ?? "?")")
-        }
-        if !report.pathManager.routeChecks.isEmpty {
-            table(["endpoint", "route get", "result"], report.pathManager.routeChecks.map {
-                [String($0.endpointID), "\($0.destination) from \($0.source)", $0.interface.map { "dev \($0)" } ?? ($0.error ?? "no route")]
-            })
-        }
+    static func limitsText(_ limits: Report.Limits) -> String {
+        "Limits: subflows \(limits.subflows.map(String.init) ?? "?"), add_addr_accepted \(limits.addAddrAccepted.map(String.init) ?? "?")."
+    }
 
-        heading("Connections")
-        let c = report.connections
-        out.append((md ? "" : "  ") + "\(c.count) MPTCP connections (\(c.fallback) fell back to TCP\(c.fallbackShare.map { ", " + FindingRules.percent($0) } ?? "")), \(c.subflows) subflows, \(c.listeners) listeners")
-        if c.count > 0 {
-        table(["subflows per connection", "connections"], c.bySubflowCount.sorted { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }.map { [$0.key, String($0.value)] })
-        table(["interface", "subflows", "bytes acked", "bytes received", "share"], c.byInterface.map {
+    static func routeRows(_ report: Report) -> [[String]] {
+        report.pathManager.routeChecks.map {
+            [String($0.endpointID), "\($0.destination) from \($0.source)", $0.interface.map { "dev \($0)" } ?? ($0.error ?? "no route")]
+        }
+    }
+
+    static func connectionSummary(_ c: Report.Connections) -> String {
+        "\(counted(c.count, "MPTCP connection")) (\(c.fallback) fell back to TCP\(c.fallbackShare.map { ", " + FindingRules.percent($0) } ?? "")), "
+            + "\(counted(c.subflows, "subflow")), \(counted(c.listeners, "listener"))."
+    }
+
+    static func subflowCountRows(_ c: Report.Connections) -> [[String]] {
+        c.bySubflowCount.sorted { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }.map { [$0.key, String($0.value)] }
+    }
+
+    static func interfaceRows(_ c: Report.Connections) -> [[String]] {
+        c.byInterface.map {
             [$0.interface, String($0.subflows), String($0.bytesAcked), String($0.bytesReceived), $0.share.map(FindingRules.percent) ?? ""]
-        })
-        let shown = c.list.prefix(50)
-        table(["token", "local", "remote", "state", "subflows"], shown.map { connection in
-            [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote, connection.state,
-             connection.subflows.map { "\($0.role)/\($0.priority) \($0.local) via \($0.interface ?? "?")" }.joined(separator: "; ")]
-        })
-        if c.list.count > shown.count { out.append((md ? "" : "  ") + "… \(c.list.count - shown.count) more in the JSON report") }
         }
+    }
 
-        heading("Case diagrams")
-        out.append(md ? "Value since boot, and change over the interval." : "  value since boot, +change over the interval")
-        for diagram in report.diagrams {
-            out.append("")
-            out.append(md ? "### \(diagram.title)" : "  \(diagram.title)")
-            table(["counter", "role", "lane", "value", "change"], diagram.counters.map {
-                [$0.name, $0.role ?? "", $0.lane ?? "", String($0.value), $0.change.map { "+\($0)" } ?? "reset"]
-            })
+    static func subflowRows(_ connections: [Report.ConnectionEntry]) -> [[String]] {
+        connections.flatMap { connection in
+            connection.subflows.map {
+                [connection.token, "\($0.role) \($0.priority)", $0.local, $0.remote, $0.interface ?? "?",
+                 $0.bytesAcked.map(String.init) ?? "", $0.bytesReceived.map(String.init) ?? ""]
+            }
         }
-        out.append("")
-        out.append(md ? "### TCP" : "  TCP")
-        table(["counter", "value", "change"], report.tcp.map { [$0.name, String($0.value), $0.change.map { "+\($0)" } ?? "reset"] })
+    }
 
-        heading("Path-manager events")
-        if report.events.available {
-            out.append((md ? "" : "  ") + "\(report.events.list.count) events during the interval: "
-                + report.events.byType.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-            if md, !report.events.list.isEmpty { out.append("```") }
-            for line in report.events.list.suffix(100) { out.append((md ? "" : "  ") + line) }
-            if md, !report.events.list.isEmpty { out.append("```") }
-        } else {
-            out.append((md ? "" : "  ") + "not available: \(report.events.unavailableReason ?? "unknown")")
+    static func eventsSummary(_ events: Report.Events) -> String {
+        let count = counted(events.list.count, "event") + " during the interval"
+        guard !events.byType.isEmpty else { return count + "." }
+        return count + ": " + events.byType.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "."
+    }
+
+    static func changeText(_ change: UInt64?) -> String { change.map { "+\($0)" } ?? "reset" }
+
+    /// `1 listener`, `2 listeners`, `0 listeners`.
+    static func counted(_ number: Int, _ noun: String) -> String {
+        "\(number) \(noun)\(number == 1 ? "" : "s")"
+    }
+
+    struct Lane {
+        var title: String
+        var counters: [Report.Counter]
+    }
+
+    /// A diagram's counters by lane, lanes in the order their first counter comes.
+    static func lanes(of diagram: Report.Diagram) -> [Lane] {
+        var lanes: [Lane] = []
+        for counter in diagram.counters {
+            let title = counter.lane ?? "Counters"
+            if let index = lanes.firstIndex(where: { $0.title == title }) {
+                lanes[index].counters.append(counter)
+            } else {
+                lanes.append(Lane(title: title, counters: [counter]))
+            }
         }
-        if !report.collectionErrors.isEmpty {
-            heading("Collection errors")
-            for error in report.collectionErrors { out.append((md ? "- " : "  ") + error) }
-        }
-        return out.joined(separator: "\n") + "\n"
+        return lanes
     }
 
     static func format(_ value: Double) -> String {
@@ -125,8 +207,124 @@ public enum ReportRenderer {
     }
 }
 
-private extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+/// Text and Markdown output: blocks are separated by exactly one blank line,
+/// so that a GFM renderer never merges a table with what follows it.
+private struct Output {
+    let markdown: Bool
+    private var lines: [String] = []
+
+    init(markdown: Bool) { self.markdown = markdown }
+
+    var text: String {
+        var copy = lines
+        while copy.last == "" { copy.removeLast() }
+        return copy.joined(separator: "\n") + "\n"
+    }
+
+    mutating func line(_ text: String) { lines.append(text) }
+
+    mutating func blank() {
+        if let last = lines.last, last != "" { lines.append("") }
+    }
+
+    mutating func title(_ text: String) {
+        lines.append(markdown ? "# \(text)" : text)
+        blank()
+    }
+
+    mutating func heading(_ text: String) {
+        blank()
+        if markdown { lines.append("## \(text)") } else { lines += [text.uppercased(), String(repeating: "=", count: text.count)] }
+        blank()
+    }
+
+    mutating func subheading(_ text: String) {
+        blank()
+        lines.append(markdown ? "### \(text)" : "  " + text)
+        if markdown { blank() }
+    }
+
+    mutating func paragraph(_ text: String, indent: Int = 2) {
+        blank()
+        if markdown {
+            lines.append(text)
+        } else {
+            lines += Output.wrap(text, width: 100 - indent).map { String(repeating: " ", count: indent) + $0 }
+        }
+        blank()
+    }
+
+    /// Words packed into lines of at most `width` (a longer word stands alone).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var result: [String] = [], current = ""
+        for word in text.split(separator: " ") {
+            if current.isEmpty {
+                current = String(word)
+            } else if current.count + 1 + word.count <= width {
+                current += " " + word
+            } else {
+                result.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
+    }
+
+    mutating func list(_ items: [String], code: Bool) {
+        blank()
+        for item in items { lines.append(markdown ? "- " + (code ? "`\(item.trimmedRight())`" : item) : "  " + item) }
+        blank()
+    }
+
+    mutating func code(_ text: [String]) {
+        guard !text.isEmpty else { return }
+        blank()
+        if markdown { lines.append("```") }
+        for line in text { lines.append(markdown ? line : "  " + line) }
+        if markdown { lines.append("```") }
+        blank()
+    }
+
+    mutating func table(_ header: [String], _ rows: [[String]], empty: String = "None.", indent: Int = 2,
+                        spaced: Bool = true, header showHeader: Bool = true) {
+        if spaced { blank() }
+        guard !rows.isEmpty else {
+            lines.append(markdown ? "_\(empty)_" : String(repeating: " ", count: indent) + empty)
+            blank()
+            return
+        }
+        if markdown {
+            func cell(_ text: String) -> String { text.isEmpty ? " " : text.escapingPipes() }
+            lines.append("| " + header.map(cell).joined(separator: " | ") + " |")
+            lines.append("|" + header.map { _ in "---" }.joined(separator: "|") + "|")
+            for row in rows { lines.append("| " + row.map(cell).joined(separator: " | ") + " |") }
+        } else {
+            let widths = header.indices.map { index in ([header[index]] + rows.map { $0[index] }).map(\.count).max() ?? 0 }
+            func line(_ cells: [String]) -> String {
+                let text = String(repeating: " ", count: indent)
+                    + cells.enumerated().map { $1.padded(to: widths[$0]) }.joined(separator: "  ")
+                return text.trimmedRight()
+            }
+            if showHeader { lines.append(line(header)) }
+            for row in rows { lines.append(line(row)) }
+        }
+        if spaced { blank() }
+    }
+}
+
+extension String {
+    func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
+    func trimmedRight() -> String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
+    }
+
+    fileprivate func escapingPipes() -> String {
+        split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
     }
 }

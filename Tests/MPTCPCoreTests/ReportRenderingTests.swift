@@ -1,0 +1,140 @@
+import Foundation
+import MPTCPCore
+import Testing
+import TestSupport
+
+/// What an operator reads: the same content in text, Markdown and HTML, the
+/// Markdown checked by a real GitHub-flavoured renderer (cmark-gfm).
+@Suite("Report rendering")
+struct ReportRenderingTests {
+    /// The 6.18 client capture: 3 connections with their subflows, 10 events, a route check.
+    static func report() throws -> Report {
+        var snapshot = try FindingRulesTests.snapshot(after: ["MPJoinSynTx": 4, "MPJoinSynAckRx": 2], routes: [
+            RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "192.0.2.1", interface: "c2", error: nil),
+            RouteCheck(endpointID: 2, source: "10.77.3.1", destination: "10.77.1.2", interface: nil, error: "ENETUNREACH"),
+        ])
+        snapshot.sockDiag = ["mptcp-inet": try SockDiagFixture.datagrams("cli", "mptcp-inet"), "tcp-inet": try SockDiagFixture.datagrams("cli", "tcp-inet")]
+        snapshot.interfaces = SockDiagFixture.clientInterfaces
+        snapshot.eventsRaw = try SockDiagFixture.datagramsAt("genl-6.18-cli/events.bin")
+        snapshot.eventsUnavailableReason = nil
+        return ReportBuilder.build(snapshot)
+    }
+
+    /// Tables of a Markdown source: runs of lines starting with `|`, with their column counts.
+    static func sourceTables(_ markdown: String) -> [Int] {
+        var tables: [Int] = [], previous = ""
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("|"), !previous.hasPrefix("|") { tables.append(line.split(separator: "|", omittingEmptySubsequences: false).count - 2) }
+            previous = line
+        }
+        return tables
+    }
+
+    @Test("Markdown: a GFM renderer finds every table whole, with all its columns, and nothing else turned into a table row",
+          .enabled(if: Command.which("cmark-gfm") != nil, "needs cmark-gfm (scripts/install-deps.sh --test installs it)"))
+    func markdownRendersAsWritten() throws {
+        let report = try Self.report()
+        for options in [ReportRenderer.Options(), ReportRenderer.Options(showZeroCounters: true)] {
+            let markdown = ReportRenderer.render(report, style: .markdown, options: options)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mdtest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let file = directory.appendingPathComponent("report.md").path
+            try markdown.write(toFile: file, atomically: false, encoding: .utf8)
+            let html = try Command.check(["cmark-gfm", "--extension", "table", file])
+            let expected = Self.sourceTables(markdown)
+            let rendered = html.components(separatedBy: "<table>").dropFirst().map { table in
+                let head = table.components(separatedBy: "</thead>").first ?? ""
+                return head.components(separatedBy: "<th>").count - 1 + head.components(separatedBy: "<th ").count - 1
+            }
+            #expect(expected.count >= 10)
+            #expect(rendered == expected, "tables and their columns as written (show zero: \(options.showZeroCounters))")
+            // Every line that starts with | belongs to a table: rows rendered = source rows.
+            let sourceRows = markdown.split(separator: "\n").filter { $0.hasPrefix("|") && !$0.hasPrefix("|---") }.count
+            #expect(html.components(separatedBy: "<tr>").count - 1 == sourceRows)
+            #expect(!html.contains("<td>limits"), "the limits line stays a paragraph")
+        }
+    }
+
+    @Test("text: Case diagrams grouped by lane with a legend, zero rows folded unless asked")
+    func textDiagrams() throws {
+        let report = try Self.report()
+        let text = ReportRenderer.render(report, style: .text)
+        #expect(text.contains("==> a branch where some packets leave the flow"))
+        #expect(text.contains("    SYN with MP_JOIN sent, SYN+ACK received\n      in  MPJoinSynTx"))
+        let zero = report.diagrams.flatMap(\.counters).filter { $0.value == 0 && $0.change == 0 }
+        #expect(!zero.isEmpty)
+        for counter in zero {
+            #expect(!text.contains("  \(counter.name)  "), "\(counter.name) is 0: folded, not a row")
+            #expect(text.contains(counter.name), "\(counter.name) still named in its lane's at-0 line")
+        }
+        let all = ReportRenderer.render(report, style: .text, options: .init(showZeroCounters: true))
+        for counter in zero { #expect(all.contains(" \(counter.name) "), "--show-zero lists \(counter.name)") }
+        // The lane title appears once per lane, not on every row.
+        let lanes = Set(report.diagrams.flatMap(\.counters).compactMap(\.lane))
+        for lane in lanes { #expect(text.components(separatedBy: lane).count - 1 == 1, "\(lane)") }
+    }
+
+    @Test("every format names both ends of every subflow, the route checks, subflows per connection, TCP counters and events")
+    func sameContentEverywhere() throws {
+        let report = try Self.report()
+        let subflows = report.connections.list.flatMap(\.subflows)
+        #expect(subflows.count >= 5)
+        let formats = ["text": ReportRenderer.render(report, style: .text), "markdown": ReportRenderer.render(report, style: .markdown),
+                       "html": ReportHTML.render(report)]
+        for (format, output) in formats {
+            for subflow in subflows {
+                #expect(output.contains(subflow.local) && output.contains(subflow.remote), "\(format): \(subflow.local) -> \(subflow.remote)")
+            }
+            #expect(output.contains("192.0.2.1 from 10.77.2.1") && output.contains("ENETUNREACH"), "\(format): route checks")
+            #expect(output.contains("subflows per connection"), "\(format)")
+            #expect(output.contains("RetransSegs"), "\(format): TCP counters")
+            #expect(output.contains("10 events during the interval"), "\(format)")
+            #expect(output.contains(format == "html" ? "==&gt;" : "==>"), "\(format): the legend")
+        }
+    }
+
+    @Test("plurals and punctuation: 1 listener, 0 events during the interval., no line ending in a colon")
+    func wording() throws {
+        var report = try Self.report()
+        report.connections.count = 1
+        report.connections.listeners = 1
+        report.connections.subflows = 1
+        report.events.list = []
+        report.events.byType = [:]
+        let text = ReportRenderer.render(report, style: .text)
+        #expect(text.contains("1 MPTCP connection (") && text.contains("1 subflow, 1 listener."))
+        #expect(text.contains("0 events during the interval."))
+        for line in text.split(separator: "\n") where line.hasSuffix(":") {
+            #expect(line.hasSuffix("its flow:") || line.hasSuffix("ADDRESS):") || line.hasSuffix("each:"), "dangling colon: \(line)")
+        }
+    }
+
+    @Test("a report that could not read the kernel says so first, in every format, never 'No finding'")
+    func couldNotLook() throws {
+        var snapshot = try FindingRulesTests.snapshot()
+        snapshot.first.netstat = []
+        snapshot.second.netstat = []
+        snapshot.first.snmp = []
+        snapshot.second.snmp = []
+        snapshot.collectionErrors = ["open(/nonexistent/net/netstat): ENOENT (No such file or directory)"]
+        let report = ReportBuilder.build(snapshot)
+        #expect(report.findings.first?.id == "collection_incomplete")
+        #expect(report.findings.first?.severity == .critical)
+        for rendered in [ReportRenderer.render(report, style: .text), ReportRenderer.render(report, style: .markdown), ReportHTML.render(report)] {
+            #expect(!rendered.contains("No finding"))
+            let output = rendered.lowercased()
+            let findings = try #require(output.range(of: "findings")).upperBound
+            let first = try #require(output[findings...].range(of: "could not be read")).lowerBound
+            #expect(output[findings..<first].count < 200, "the read failure is the first thing under Findings")
+            #expect(output.contains("/nonexistent/net/netstat"))
+        }
+        // Only part of it failed: a warning, still first.
+        var partial = try FindingRulesTests.snapshot(after: ["MPJoinAckHMacFailure": 1])
+        partial.collectionErrors = ["connections: sock_diag: ENOENT (mptcp_diag module missing?)"]
+        let partialReport = ReportBuilder.build(partial)
+        #expect(partialReport.findings.first?.id == "collection_incomplete")
+        #expect(partialReport.findings.first?.severity == .warning)
+        #expect(partialReport.findings.count == 2)
+    }
+}
