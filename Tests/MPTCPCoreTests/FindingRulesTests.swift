@@ -150,7 +150,7 @@ struct FindingRulesTests {
         #expect(text.contains("[CRITICAL] MP_JOIN with an invalid HMAC"))
         #expect(text.contains("MP_JOIN, accepting subflows"))
         let markdown = ReportRenderer.render(report, style: .markdown)
-        #expect(markdown.contains("## Findings") && markdown.contains("|  | counter | value | change |"))
+        #expect(markdown.contains("## Findings") && markdown.contains("|   | counter | value | change |"))
         let html = ReportHTML.render(report)
         let lanes = report.diagrams.reduce(0) { $0 + Set($1.counters.compactMap(\.lane)).count }
         #expect(html.components(separatedBy: "<svg ").count - 1 == lanes)
