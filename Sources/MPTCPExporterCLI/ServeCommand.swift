@@ -157,7 +157,14 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger)
         collectors.append(PathManagerEventsCollector(supervisor: events))
-        let live = LiveSnapshotReader(procfs: procfs, events: events)
+        let snapshot: @Sendable () -> LiveSnapshot
+        if namespaces.enabled {
+            let reader = NamespacesSnapshotReader(options: namespaces, procfs: procfs, events: events)
+            snapshot = { reader.read() }
+        } else {
+            let reader = LiveSnapshotReader(procfs: procfs, events: events)
+            snapshot = { reader.read() }
+        }
         logger.info("starting mptcp-exporter", metadata: [
             "version": "\(BuildInfo.version)",
             "collectors": "\(collectors.map(\.name).joined(separator: ","))",
@@ -177,7 +184,7 @@ public struct ServeCommand: AsyncParsableCommand {
             writeTimeout: .seconds(writeTimeout))
         let server = MetricsServer(
             address: address,
-            router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper, snapshot: { LiveSnapshotJSON.encode(live.read()) }),
+            router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper, snapshot: { LiveSnapshotJSON.encode(snapshot()) }),
             limits: limits,
             security: security,
             logger: logger)

@@ -55,31 +55,38 @@ public enum TopApp {
 
     /// Batch mode (`--once`, `--iterations`, or standard output not a
     /// terminal): plain-text frames, all connections listed.
-    public static func runBatch(state initial: TopState, iterations: Int, width: Int, write: (String) -> Void, fetch: Fetch) {
+    /// Returns the errors of the refreshes that failed, for the exit status.
+    @discardableResult
+    public static func runBatch(state initial: TopState, iterations: Int, width: Int, write: (String) -> Void, fetch: Fetch) -> [String] {
         var state = initial
+        state.allSubflows = true
+        var failures: [String] = []
         for iteration in 0..<max(1, iterations) {
             if iteration > 0 {
                 let deadline = now() + state.interval
                 while now() < deadline, !Terminal.interrupted.load(ordering: .relaxed) { usleep(20_000) }
-                if Terminal.interrupted.load(ordering: .relaxed) { return }
+                if Terminal.interrupted.load(ordering: .relaxed) { return failures }
             }
             do {
                 state.update(try fetch())
                 state.error = nil
             } catch {
                 state.error = "\(error)"
+                failures.append("\(error)")
             }
             let connections = state.current?.connections ?? []
-            let height = 12 + connections.count + (state.expanded == nil ? 0 : 16)
+            let subflowLines = connections.reduce(0) { $0 + 2 * $1.subflows.count }
+            let height = 14 + connections.count + subflowLines
             let frame = TopRenderer.render(state, width: width, height: max(24, height))
             // No footer of keys in batch output.
             var text = frame.plain(height: max(24, height))
-            if let footer = text.range(of: "q quit  ? help", options: .backwards) {
+            if let footer = text.range(of: "q quit ", options: .backwards) {
                 text = String(text[..<footer.lowerBound])
             }
             while text.hasSuffix("\n\n") { text.removeLast() }
             write((iteration > 0 ? "\n" : "") + text)
         }
+        return failures
     }
 }
 

@@ -15,7 +15,8 @@ public enum TopRenderer {
     public static func render(_ state: TopState, width: Int, height: Int) -> Frame {
         var frame = Frame(width: width)
         header(state, into: &frame, width: width)
-        let footer = "q quit  ? help  j/k move  Enter expand  s sort  / filter  p pause  Tab view  +/- interval"
+        let footer = width >= 90 ? "q quit  ? help  j/k move  Enter expand  s sort  / filter  p pause  Tab view  +/- interval"
+                                 : "q quit ? help j/k Enter expand s sort / filter p pause Tab view +/- interval"
         let body = max(0, height - frame.lines.count - 1)
         var content: [[Frame.Span]]
         if state.showHelp {
@@ -48,6 +49,27 @@ public enum TopRenderer {
         return frame
     }
 
+    /// Items joined by two spaces, a new line started where the next would not fit.
+    static func pack(_ items: [[Frame.Span]], width: Int) -> [[Frame.Span]] {
+        var lines: [[Frame.Span]] = [], current: [Frame.Span] = [], used = 0
+        for item in items {
+            let length = item.reduce(0) { $0 + $1.text.count }
+            if !current.isEmpty, used + 2 + length > width {
+                lines.append(current)
+                current = []
+                used = 0
+            }
+            if !current.isEmpty {
+                current.append(Frame.Span("  "))
+                used += 2
+            }
+            current += item
+            used += length
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
     static func pad(_ spans: [Frame.Span], _ width: Int) -> [Frame.Span] {
         var used = 0, out: [Frame.Span] = []
         for span in spans where used < width {
@@ -59,40 +81,46 @@ public enum TopRenderer {
         return out
     }
 
+    /// Header items, packed into as many lines as the width needs (never cut).
     static func header(_ state: TopState, into frame: inout Frame, width: Int) {
         let snapshot = state.current
-        var first: [Frame.Span] = [Frame.Span("mptcp-top", .heading), Frame.Span("  \(snapshot?.hostname ?? "?")", .bold)]
-        first.append(Frame.Span("  kernel \(snapshot?.kernel ?? "?")  ns \(state.namespace)  "))
+        var first: [[Frame.Span]] = [[Frame.Span("mptcp-top", .heading)], [Frame.Span(snapshot?.hostname ?? "?", .bold)],
+                                     [Frame.Span("kernel \(snapshot?.kernel ?? "?")")], [Frame.Span("ns " + (snapshot?.namespaces.map { "\($0.count) (counters summed)" } ?? state.namespace))]]
         switch snapshot?.mptcpEnabled {
-        case true?: first.append(Frame.Span("MPTCP on", .good))
-        case false?: first.append(Frame.Span("MPTCP OFF", .alert))
-        case nil: first.append(Frame.Span("MPTCP ?"))
+        case true?: first.append([Frame.Span("MPTCP on", .good)])
+        case false?: first.append([Frame.Span("MPTCP OFF", .alert)])
+        case nil: first.append([Frame.Span("MPTCP ?")])
         }
-        first.append(Frame.Span("  pm \(snapshot?.pathManager ?? "?")  sched \(snapshot?.scheduler ?? "?")  every \(formatInterval(state.interval))"))
-        if state.paused { first.append(Frame.Span("  PAUSED", .alert)) }
-        frame.add(first)
+        first += [[Frame.Span("pm \(snapshot?.pathManager ?? "?")")], [Frame.Span("sched \(snapshot?.scheduler ?? "?")")]]
+        if state.paused { first.append([Frame.Span("PAUSED", .alert)]) }
+        for line in pack(first, width: width) { frame.add(line) }
 
         let endpoints = snapshot?.endpoints ?? []
         func count(_ flag: String) -> Int { endpoints.filter { $0.flags.contains(flag) }.count }
         let narrow = width < 110
         let subflowLimit = snapshot?.limits?.subflows.map(String.init) ?? "?", addAddr = snapshot?.limits?.addAddrAccepted.map(String.init) ?? "?"
-        let endpointText = narrow
-            ? "endpoints \(endpoints.count): sf \(count("subflow")) sig \(count("signal")) bk \(count("backup"))  limits \(subflowLimit)/\(addAddr)  events "
-            : "endpoints \(endpoints.count) (subflow \(count("subflow")) signal \(count("signal")) backup \(count("backup")))  limits subflows \(subflowLimit) add_addr \(addAddr)  events "
-        frame.add([Frame.Span(endpointText),
-                   snapshot?.eventsAvailable == true ? Frame.Span("yes", .good) : Frame.Span("no", .dim),
-                   Frame.Span("  source \(state.source)")])
+        var second: [[Frame.Span]] = narrow
+            ? [[Frame.Span("endpoints \(endpoints.count): sf \(count("subflow")) sig \(count("signal")) bk \(count("backup"))")],
+               [Frame.Span("limits \(subflowLimit)/\(addAddr)")]]
+            : [[Frame.Span("endpoints \(endpoints.count) (subflow \(count("subflow")) signal \(count("signal")) backup \(count("backup")))")],
+               [Frame.Span("limits subflows \(subflowLimit) add_addr \(addAddr)")]]
+        second.append([Frame.Span("events "), snapshot?.eventsAvailable == true ? Frame.Span("yes", .good) : Frame.Span("no", .dim)])
+        second.append([Frame.Span("source \(state.source)")])
+        second.append([Frame.Span("every \(formatInterval(state.interval))")])
+        for line in pack(second, width: width) { frame.add(line) }
 
         let connections = snapshot?.connections ?? []
         let subflows = connections.reduce(0) { $0 + $1.subflows.count }
         let fallback = connections.filter(\.fallback).count
-        var third: [Frame.Span] = [Frame.Span("conns \(connections.count)  subflows \(subflows)  listen \(snapshot?.listeners.count ?? 0)  ")]
-        third.append(fallback > 0 ? Frame.Span("fallback \(fallback)", .alert) : Frame.Span("fallback 0"))
-        let opens = state.rate(counter: "MPCapableSYNTX").map { "  open \(Columns.rate($0))/s" } ?? ""
-        let accepts = state.rate(counter: "MPCapableSYNRX").map { " accept \(Columns.rate($0))/s" } ?? ""
-        let joins = state.rate(counter: "MPJoinSynAckRx").map { " join \(Columns.rate($0 + (state.rate(counter: "MPJoinAckRx") ?? 0)))/s" } ?? ""
-        third.append(Frame.Span(opens + accepts + joins))
-        frame.add(third)
+        var third: [[Frame.Span]] = [[Frame.Span("conns \(connections.count)")], [Frame.Span("subflows \(subflows)")],
+                                     [Frame.Span("listen \(snapshot?.listeners.count ?? 0)")],
+                                     [fallback > 0 ? Frame.Span("fallback \(fallback)", .alert) : Frame.Span("fallback 0")]]
+        let rates = [state.rate(counter: "MPCapableSYNTX").map { "open \(Columns.rate($0))/s" },
+                     state.rate(counter: "MPCapableSYNRX").map { "accept \(Columns.rate($0))/s" },
+                     state.rate(counter: "MPJoinSynAckRx").map { "join \(Columns.rate($0 + (state.rate(counter: "MPJoinAckRx") ?? 0)))/s" }]
+            .compactMap { $0 }
+        if !rates.isEmpty { third.append([Frame.Span(rates.joined(separator: " "))]) }
+        for line in pack(third, width: width) { frame.add(line) }
         if let error = state.error ?? snapshot?.errors.first {
             frame.add("! " + error, .alert)
         }
@@ -121,7 +149,8 @@ public enum TopRenderer {
         }
         // Keep the selection visible: scroll by whole rows.
         let room = max(1, height - 1)
-        let expandedExtra = rows.first { $0.connection.token == state.expanded }?.connection.subflows.count ?? 0
+        let expandedExtra = rows.first { $0.connection.token == state.expanded }
+            .map { subflowLines($0.connection, width: width, bothEnds: both).count } ?? 0
         let start = max(0, min(state.selected - (room - expandedExtra) / 2, rows.count - max(1, room - expandedExtra)))
         for (index, row) in rows.enumerated().dropFirst(start) {
             guard lines.count < height else { break }
@@ -137,20 +166,35 @@ public enum TopRenderer {
                 + Columns.right(Columns.rate(row.sendRate), 7) + Columns.right(Columns.rate(row.receiveRate), 7)
                 + Columns.right(c.retransmits.map(String.init) ?? "-", 5) + Columns.right(idle, 6)
             lines.append([Frame.Span(Columns.pad(text, width), selected ? .selected : (c.fallback ? .alert : .normal))])
-            if state.expanded == c.token {
-                let total = c.subflows.reduce(UInt64(0)) { $0 &+ ($1.bytesAcked ?? 0) &+ ($1.bytesReceived ?? 0) }
-                for subflow in c.subflows where lines.count < height {
-                    let bytes = (subflow.bytesAcked ?? 0) &+ (subflow.bytesReceived ?? 0)
-                    let share = total > 0 ? Double(bytes) / Double(total) : 0
-                    let bar = String(repeating: "#", count: Int((share * 10).rounded())) + String(repeating: ".", count: 10 - Int((share * 10).rounded()))
-                    let kind = (subflow.role == "initial" ? "init" : subflow.role) + (subflow.priority == "backup" ? "+bk" : "")
-                    var detail = "   \(Columns.pad(kind, 8))\(both ? "\(subflow.local) -> \(subflow.remote)" : subflow.local)"
-                    detail += " \(subflow.interface ?? "-") id \(subflow.localId.map(String.init) ?? "?")/\(subflow.remoteId.map(String.init) ?? "?")"
-                    detail += " rtt \(subflow.rtt.map { formatMicroseconds($0) } ?? "-") cwnd \(subflow.cwnd.map(String.init) ?? "-")"
-                    if both { detail += " rate \(subflow.deliveryRate.map { Columns.human(Double($0)) } ?? "-") retr \(subflow.retransmits.map(String.init) ?? "-")" }
-                    detail += " [\(bar)]\(Columns.right(String(Int((share * 100).rounded())), 4))%"
-                    lines.append([Frame.Span(detail, .dim)])
-                }
+            if state.expanded == c.token || state.allSubflows {
+                lines += subflowLines(c, width: width, bothEnds: both || state.allSubflows).prefix(max(0, height - lines.count))
+            }
+        }
+        return lines
+    }
+
+    /// One connection's subflows: kind, ends, interface, ids, rtt, cwnd, share
+    /// of the bytes. With both ends on a narrow screen (batch frames), the
+    /// numbers go on a second line rather than being cut.
+    static func subflowLines(_ c: LiveSnapshot.ConnectionEntry, width: Int, bothEnds: Bool) -> [[Frame.Span]] {
+        var lines: [[Frame.Span]] = []
+        let total = c.subflows.reduce(UInt64(0)) { $0 &+ ($1.bytesAcked ?? 0) &+ ($1.bytesReceived ?? 0) }
+        for subflow in c.subflows {
+            let bytes = (subflow.bytesAcked ?? 0) &+ (subflow.bytesReceived ?? 0)
+            let share = total > 0 ? Double(bytes) / Double(total) : 0
+            let filled = max(0, min(10, Int((share * 10).rounded())))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 10 - filled)
+            let kind = (subflow.role == "initial" ? "init" : subflow.role) + (subflow.priority == "backup" ? "+bk" : "")
+            let ends = "   \(Columns.pad(kind, 8))\(bothEnds ? "\(subflow.local) -> \(subflow.remote)" : subflow.local)"
+            var detail = "\(subflow.interface ?? "-") id \(subflow.localId.map(String.init) ?? "?")/\(subflow.remoteId.map(String.init) ?? "?")"
+            detail += " rtt \(subflow.rtt.map { formatMicroseconds($0) } ?? "-") cwnd \(subflow.cwnd.map(String.init) ?? "-")"
+            if width >= 110 { detail += " rate \(subflow.deliveryRate.map { Columns.human(Double($0)) } ?? "-") retr \(subflow.retransmits.map(String.init) ?? "-")" }
+            detail += " [\(bar)]\(Columns.right(String(Int((share * 100).rounded())), 4))%"
+            if ends.count + 1 + detail.count <= width {
+                lines.append([Frame.Span(ends + " " + detail, .dim)])
+            } else {
+                lines.append([Frame.Span(ends, .dim)])
+                lines.append([Frame.Span(String(repeating: " ", count: 12) + detail, .dim)])
             }
         }
         return lines

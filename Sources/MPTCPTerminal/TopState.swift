@@ -18,6 +18,9 @@ public struct TopState: Sendable {
     /// First counter line shown in the counters view.
     public var counterScroll = 0
     public var expanded: String?
+    /// Every connection's subflows shown, with both ends (batch frames: what
+    /// `ss -M` and `ss -ti` together would give a script or a bug report).
+    public var allSubflows = false
     public var paused = false
     public var showHelp = false
     public var interval: Double

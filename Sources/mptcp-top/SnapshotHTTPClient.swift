@@ -1,3 +1,4 @@
+import MPTCPCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,7 +44,9 @@ struct SnapshotHTTPClient {
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, port, &hints, &list)
-        guard status == 0, let first = list else { throw Failure(description: "cannot resolve \(host):\(port)") }
+        guard status == 0, let first = list else {
+            throw Failure(description: "cannot resolve \(host) (--source): \(String(cString: gai_strerror(status)))")
+        }
         defer { freeaddrinfo(list) }
         var lastError = "connect failed"
         var cursor: UnsafeMutablePointer<addrinfo>? = first
@@ -56,7 +59,7 @@ struct SnapshotHTTPClient {
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
             guard connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 else {
-                lastError = "connect to \(host):\(port): \(String(cString: strerror(errno)))"
+                lastError = "connect to \(host):\(port): \(Self.describe(errno))"
                 continue
             }
             let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
@@ -69,13 +72,18 @@ struct SnapshotHTTPClient {
             while response.count < 256 << 20 {
                 let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if got < 0, errno == EINTR { continue }
-                if got < 0 { throw Failure(description: "receive from \(host):\(port): \(String(cString: strerror(errno)))") }
+                if got < 0 { throw Failure(description: "receive from \(host):\(port): \(Self.describe(errno))") }
                 if got == 0 { break }
                 response += buffer[0..<got]
             }
             return try Self.body(of: response)
         }
         throw Failure(description: lastError)
+    }
+
+    /// `ECONNREFUSED (Connection refused)`.
+    static func describe(_ code: Int32) -> String {
+        "\(ErrnoNames.name(code)) (\(String(cString: strerror(code))))"
     }
 
     /// The body of an HTTP response, checked for status 200.

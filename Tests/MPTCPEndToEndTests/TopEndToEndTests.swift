@@ -106,6 +106,38 @@ extension KernelSuites {
             #expect(frames.allSatisfy { $0.split(separator: "\n").filter { $0.contains("ESTAB") }.count == 3 })
             let piped = try lab.exec(lab.client, ["sh", "-c", "\(Products.top) --interval 0.5 | head -5"], timeout: 20)
             #expect(piped.contains("mptcp-top") && piped.contains("TOKEN"))
+
+            // Both ends of every subflow, as ss -M and ss -ti give them, at 80 columns too.
+            let subflows = try SocketStatistics.subflows(namespace: lab.client).map { ($0.local, $0.remote) }
+            #expect(subflows.count == 6, "\(subflows)")
+            for width in ["80", "160"] {
+                let frame = try lab.exec(lab.client, [Products.top, "--once", "--width", width])
+                for (local, remote) in subflows {
+                    #expect(frame.contains("\(local) -> \(remote)"), "width \(width): subflow \(local) -> \(remote) missing:\n\(frame)")
+                }
+                for line in frame.split(separator: "\n") { #expect(line.count <= Int(width)!, "cut: \(line)") }
+            }
+        }
+
+        @Test("remote against an exporter watching several namespaces shows them all; an unreachable one exits 1 and says why")
+        func remoteNamespacesAndFailures() throws {
+            let lab = try NetnsLab(tag: "topn")
+            defer { lab.destroy() }
+            let processes = try Self.traffic(lab)
+            defer { for process in processes { process.stop() } }
+            // In the host namespace, watching the lab's named namespaces too.
+            let exporter = try ExporterProcess(arguments: ["--namespaces.named"])
+            defer { exporter.process.stop() }
+            let output = try Command.check([Products.top, "--once", "--source", "http://127.0.0.1:\(exporter.port)", "--width", "160"])
+            let rows = output.split(separator: "\n").filter { $0.contains("ESTAB") }
+            #expect(rows.filter { $0.contains("[\(lab.client)]") }.count == 3, "the client namespace's connections:\n\(output)")
+            #expect(rows.filter { $0.contains("[\(lab.server)]") }.count == 3, "the server namespace's connections:\n\(output)")
+            #expect(output.contains("counters summed"))
+
+            // Nothing listens on port 9 of loopback: exit 1, with the reason on standard error.
+            let refused = try Command.run([Products.top, "--once", "--source", "http://127.0.0.1:9"], timeout: 20)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("127.0.0.1:9") && refused.stderr.contains("ECONNREFUSED"), "\(refused.stderr)")
         }
     }
 }

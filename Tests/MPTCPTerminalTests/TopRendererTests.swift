@@ -166,4 +166,48 @@ struct TopRendererTests {
         #expect(!plain.contains("\u{1B}[1;36m") && !plain.contains("\u{1B}[1;31m") && !plain.contains("\u{1B}[32m"))
         #expect(plain.contains("\u{1B}[7m"))
     }
+
+    @Test("80 columns: a long host name and kernel release wrap the header, never cut an item")
+    func headerFits80() {
+        var snapshot = Self.busy[1]
+        snapshot.hostname = "worker-node-17.eu-west.example.internal"
+        snapshot.kernel = "6.18.44-fc-v1300+debian12-cloud"
+        let state = Self.state([Self.busy[0], snapshot])
+        let text = TopRenderer.render(state, width: 80, height: 24).plain(height: 24)
+        let header = text.split(separator: "\n").prefix(5).joined(separator: "\n")
+        for item in ["worker-node-17.eu-west.example.internal", "kernel 6.18.44-fc-v1300+debian12-cloud", "sched default",
+                     "events yes", "source local", "every 2s", "fallback 1", "join 1.0/s"] {
+            #expect(header.contains(item), "\(item) cut or missing:\n\(header)")
+        }
+        #expect(text.contains("+/- interval"), "the footer fits")
+    }
+
+    @Test("batch frames list every connection's subflows with both ends, at 80 and 160 columns")
+    func batchSubflows() {
+        for width in [80, 160] {
+            var frames: [String] = []
+            var calls = 0
+            let failures = TopApp.runBatch(state: TopState(interval: 0.1, source: "local", namespace: "host"), iterations: 1, width: width,
+                                           write: { frames.append($0) }, fetch: { calls += 1; return Self.busy[1] })
+            #expect(failures.isEmpty && calls == 1)
+            let text = frames.joined()
+            for connection in Self.busy[1].connections {
+                for subflow in connection.subflows {
+                    #expect(text.contains("\(subflow.local) -> \(subflow.remote)"), "width \(width): \(subflow.local) -> \(subflow.remote)")
+                }
+            }
+            for line in text.split(separator: "\n") { #expect(line.count <= width, "cut at \(width): \(line)") }
+            #expect(!text.contains("q quit"), "no key footer in batch output")
+        }
+    }
+
+    @Test("batch mode reports every failed refresh (mptcp-top exits 1 on them)")
+    func batchFailures() {
+        struct Unreachable: Error, CustomStringConvertible { var description: String { "connect to 127.0.0.1:9: ECONNREFUSED" } }
+        var frames: [String] = []
+        let failures = TopApp.runBatch(state: TopState(interval: 0.1, source: "http://127.0.0.1:9", namespace: "host"), iterations: 2,
+                                       width: 80, write: { frames.append($0) }, fetch: { throw Unreachable() })
+        #expect(failures.count == 2)
+        #expect(frames.joined().contains("ECONNREFUSED"), "the frame says why too")
+    }
 }

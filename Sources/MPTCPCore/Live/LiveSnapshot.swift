@@ -26,6 +26,9 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
     public var events: [EventEntry]
     /// What could not be read (one entry per failing source).
     public var errors: [String]
+    /// The namespaces merged into this snapshot (their labels), when it holds
+    /// more than the reader's own; absent otherwise. Counters are then sums.
+    public var namespaces: [String]?
 
     public struct ConnectionEntry: Sendable, Codable, Equatable {
         public var token: String
@@ -179,6 +182,7 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
             merged.eventsAvailable = merged.eventsAvailable || part.eventsAvailable
         }
         merged.events.sort { $0.time > $1.time }
+        merged.namespaces = parts.count > 1 ? parts.map(\.namespace) : nil
         return merged
     }
 
