@@ -68,7 +68,8 @@ let package = Package(
         .target(
             name: "MPTCPServer",
             dependencies: [
-                "MPTCPCore", "MPTCPCollectors",
+                // MPTCPKernel for InputFile only: configuration files read with errors that name them.
+                "MPTCPCore", "MPTCPCollectors", "MPTCPKernel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -171,6 +171,21 @@ public struct ServeCommand: AsyncParsableCommand {
             "procfs": "\(procfs)",
         ])
 
+        // Said now rather than at the first scrape: a wrong --path.procfs, or no MPTCP in this kernel.
+        if !namespaces.enabled {
+            var checks: [(String, Bool, String)] = []
+            if netstatCollector {
+                checks += [(procfs + "/net/netstat", false, "netstat"), (procfs + "/net/snmp", false, "netstat")]
+            }
+            if sysctlCollector { checks.append((procfs + "/sys/net/mptcp", true, "sysctl")) }
+            for (path, directory, collector) in checks {
+                if let problem = ReadableCheck.problem(path, directory: directory) {
+                    logger.warning("cannot read what a collector needs; it will fail until this is fixed (check --path.procfs)",
+                                   metadata: ["collector": "\(collector)", "problem": "\(problem)"])
+                }
+            }
+        }
+
         let openFiles = ResourceLimits.raiseOpenFileLimit()
         if openFiles > 0, openFiles < UInt64(maxHTTPConnections) + 64 {
             logger.warning("the open-file limit is below --web.max-connections plus what the collectors need", metadata: [

@@ -54,3 +54,20 @@ public enum OutputDirectory {
         }
     }
 }
+
+/// Checks, without reading (a file that blocks must not stall a start), that
+/// the files a collector will read are there and readable: for a warning at
+/// start naming the file and the reason.
+public enum ReadableCheck {
+    /// nil when `path` is a readable regular file (or directory, when
+    /// `directory` is set); else why not.
+    public static func problem(_ path: String, directory: Bool = false) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "\(path): \(ErrnoNames.name(errno)) (\(String(cString: strerror(errno))))" }
+        let kind = info.st_mode & S_IFMT
+        if directory, kind != S_IFDIR { return "\(path): not a directory" }
+        if !directory, kind != S_IFREG { return "\(path): not a regular file (a procfs file is one; reading this may block)" }
+        guard access(path, R_OK) == 0 else { return "\(path): \(ErrnoNames.name(errno)) (\(String(cString: strerror(errno))))" }
+        return nil
+    }
+}

@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Logging
+import MPTCPCore
+import MPTCPKernel
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -83,15 +85,19 @@ public struct MetricsServer: Service {
                 return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
             }
         }
-        if address.host.isEmpty {
-            // Every address: IPv6 wildcard (dual stack), IPv4 if the host has no IPv6.
-            do {
-                return try await bootstrap.bind(host: "::", port: address.port, childChannelInitializer: initializer)
-            } catch {
-                return try await bootstrap.bind(host: "0.0.0.0", port: address.port, childChannelInitializer: initializer)
+        do {
+            if address.host.isEmpty {
+                // Every address: IPv6 wildcard (dual stack), IPv4 if the host has no IPv6.
+                do {
+                    return try await bootstrap.bind(host: "::", port: address.port, childChannelInitializer: initializer)
+                } catch let error as IOError where error.errnoCode == EAFNOSUPPORT || error.errnoCode == EADDRNOTAVAIL {
+                    return try await bootstrap.bind(host: "0.0.0.0", port: address.port, childChannelInitializer: initializer)
+                }
             }
+            return try await bootstrap.bind(host: address.host, port: address.port, childChannelInitializer: initializer)
+        } catch {
+            throw ListenFailure(address: address, error: error)
         }
-        return try await bootstrap.bind(host: address.host, port: address.port, childChannelInitializer: initializer)
     }
 
     /// The handlers of one connection, in order: TLS (when configured), the
@@ -198,8 +204,11 @@ public struct WebSecurity: Sendable {
 
     /// Reads and checks the file; every problem is an error naming it.
     public static func load(path: String) throws -> WebSecurity {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw WebConfig.Invalid("cannot read \(path)")
+        let text: String
+        do {
+            text = String(decoding: try InputFile.read(path, limit: 1 << 20), as: UTF8.self)
+        } catch {
+            throw WebConfig.Invalid(error.description)
         }
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         let config = try WebConfig.parse(text, directory: directory)
@@ -208,4 +217,30 @@ public struct WebSecurity: Sendable {
             authenticator: BasicAuthenticator(users: config.basicAuthUsers),
             headers: config.headers)
     }
+}
+
+/// Why `--web.listen-address` could not be listened on, in the exporter's words.
+public struct ListenFailure: Error, CustomStringConvertible {
+    public var address: ListenAddress
+    public var reason: String
+
+    init(address: ListenAddress, error: any Error) {
+        self.address = address
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case EADDRINUSE: reason = "EADDRINUSE: another program (or another exporter) already listens on that port"
+            case EADDRNOTAVAIL: reason = "EADDRNOTAVAIL: no interface of this host has that address"
+            case EACCES: reason = "EACCES: ports below 1024 need CAP_NET_BIND_SERVICE"
+            default: reason = "\(ErrnoNames.name(error.errnoCode)) (\(String(cString: strerror(error.errnoCode))))"
+            }
+        } else if let error = error as? SocketAddressError.UnknownHost {
+            reason = "unknown host \(error.host): \(error.errorDescription)"
+        } else if let error = error as? SocketAddressError, case let .unknown(host, _) = error {
+            reason = "unknown host \(host): it does not resolve to an address"
+        } else {
+            reason = "\(error)"
+        }
+    }
+
+    public var description: String { "cannot listen on --web.listen-address \(address): \(reason)" }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import MPTCPKernel
 import NIOSSL
 
 /// The TLS side of `tls_server_config`: a BoringSSL context (swift-nio-ssl)
@@ -15,6 +16,11 @@ public struct TLSServer: Sendable {
 
     /// Loads the certificate chain, key and client CAs; fails with the file at fault.
     public init(_ tls: WebConfig.TLS) throws {
+        // NIOSSL says only failedToLoadCertificate: first check each file can be read, naming it and the errno.
+        for (key, file) in [("cert_file", tls.certFile), ("key_file", tls.keyFile), ("client_ca_file", tls.clientCAFile)] {
+            guard let file else { continue }
+            do { _ = try InputFile.read(file, limit: 16 << 20) } catch { throw Failure(description: "\(key): \(error)") }
+        }
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(tls.certFile)

@@ -199,7 +199,9 @@ public enum FindingRules {
     static func incomplete(_ input: Input) -> [Report.Finding] {
         guard !input.collectionErrors.isEmpty else { return [] }
         let noCounters = input.second.section("MPTcpExt") == nil && input.second.section("Tcp") == nil
-        let evidence = input.collectionErrors.prefix(20).enumerated().map {
+        var seen = Set<String>()
+        let errors = input.collectionErrors.filter { seen.insert($0).inserted }
+        let evidence = errors.prefix(20).enumerated().map {
             Report.Evidence(name: "read error \($0.offset + 1)", value: $0.element, change: nil)
         }
         return [Report.Finding(
