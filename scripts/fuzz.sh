@@ -33,9 +33,11 @@ done
 scripts/install-deps.sh >/dev/null
 mkdir -p .build-fuzz
 echo "fuzz: building mptcp-fuzz with -sanitize=fuzzer,address (.build-fuzz)" >&2
+SECONDS=0
 swift build --product mptcp-fuzz --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >.build-fuzz/build.log 2>&1 \
     || { tail -n 30 .build-fuzz/build.log >&2; exit 1; }
+echo "fuzz: build ${SECONDS} s" >&2
 binary=.build-fuzz/debug/mptcp-fuzz
 
 status=0

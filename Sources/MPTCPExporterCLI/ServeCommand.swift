@@ -223,7 +223,9 @@ extension ServeCommand {
             } else if mode == .off {
                 logger.info("path-manager events not listened to (--collector.pm-events=off)")
             } else {
-                logger.warning("path-manager events \(change.reason ?? "not listened to")", metadata: ["mode": "\(mode.rawValue)"])
+                let reason = change.reason ?? "not listened to"
+                logger.warning("path-manager events \(reason.hasPrefix("not listened to") ? reason : "unavailable: " + reason)",
+                               metadata: ["mode": "\(mode.rawValue)"])
             }
         })
     }

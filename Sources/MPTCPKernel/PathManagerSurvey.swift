@@ -44,8 +44,8 @@ public enum PathManagerSurvey {
                     + " makes the kernel accept subflows there as if a path-manager daemon ran" + (first.label == "host" ? "" : " (the check is host-wide)")
             }
             if let first = unreadable.first {
-                return "not listened to: cannot tell which path manager network namespace \(first.label) uses (\(first.error ?? "unreadable"))"
-                    + (unreadable.count > 1 ? " nor \(unreadable.count - 1) more" : "")
+                return "not listened to: cannot tell which path manager is used in network namespace \(first.label) (\(first.error ?? "unreadable"))"
+                    + (unreadable.count > 1 ? " nor in \(unreadable.count - 1) more" : "")
                     + "; a listener would change the behaviour of any that uses the userspace path manager"
             }
             return nil
@@ -65,9 +65,22 @@ public enum PathManagerSurvey {
         for mount in nsfsMounts() where found[mount.inode] == nil {
             found[mount.inode] = (mount.path, names[mount.inode] ?? "netns-\(mount.inode)")
         }
+        // A process whose ns/net cannot be seen (no CAP_SYS_PTRACE over it, or an LSM: this
+        // sandbox's own init hides it even from root) is placed by the procfs inode of its
+        // net/netstat, which differs per namespace and needs no ptrace access. One in a
+        // namespace found nowhere else is never a reason to call the host safe.
+        var hidden: [Int32] = []
+        var netstatInodes = Set<UInt64>()
         for entry in (try? Directory.list("/proc")) ?? [] {
-            guard let pid = Int32(entry), let number = inode(of: "/proc/\(pid)/ns/net"), found[number] == nil else { continue }
-            found[number] = ("/proc/\(pid)/ns/net", names[number] ?? "netns-\(number)")
+            guard let pid = Int32(entry) else { continue }
+            var info = stat()
+            guard stat("/proc/\(pid)/ns/net", &info) == 0 else {
+                if errno == EACCES || errno == EPERM { hidden.append(pid) }    // ENOENT: the process ended
+                continue
+            }
+            let number = UInt64(info.st_ino)
+            if found[number] == nil { found[number] = ("/proc/\(pid)/ns/net", names[number] ?? "netns-\(number)") }
+            if let net = inode(of: "/proc/\(pid)/net/netstat") { netstatInodes.insert(net) }
         }
         var namespaces: [Namespace] = []
         if let own {
@@ -78,15 +91,23 @@ public enum PathManagerSurvey {
         } else {
             namespaces.append(Namespace(label: "host", inode: 0, pathManager: nil, error: "stat /proc/thread-self/ns/net: \(ErrnoNames.name(errno))"))
         }
+        if let net = inode(of: "/proc/thread-self/net/netstat") { netstatInodes.insert(net) }
         for (number, where_) in found.sorted(by: { $0.key < $1.key }) {
-            switch NamespaceExecutor.run(in: where_.path, { pathManager(sysctlDirectory: "/proc/sys/net/mptcp") }) {
-            case let .success(read):
+            switch NamespaceExecutor.run(in: where_.path, { (pathManager(sysctlDirectory: "/proc/sys/net/mptcp"), inode(of: "/proc/thread-self/net/netstat")) }) {
+            case let .success((read, net)):
+                if let net { netstatInodes.insert(net) }
                 namespaces.append(Namespace(label: where_.label, inode: number, pathManager: read.pathManager, error: read.error))
             case let .failure(failure):
                 // The namespace may have gone between listing and entering it.
                 if inode(of: where_.path) != number { continue }
                 namespaces.append(Namespace(label: where_.label, inode: number, pathManager: nil, error: failure.description))
             }
+        }
+        let unplaced = hidden.filter { pid in inode(of: "/proc/\(pid)/net/netstat").map { !netstatInodes.contains($0) } ?? false }
+        if let first = unplaced.first {
+            namespaces.append(Namespace(label: "of process \(first)" + (unplaced.count > 1 ? " (and of \(unplaced.count - 1) more processes)" : ""),
+                                        inode: 0, pathManager: nil,
+                                        error: "its ns/net cannot be opened (EACCES) and it is in no namespace found otherwise"))
         }
         return Result(namespaces: namespaces)
     }

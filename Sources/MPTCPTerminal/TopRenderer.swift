@@ -85,7 +85,7 @@ public enum TopRenderer {
     static func header(_ state: TopState, into frame: inout Frame, width: Int) {
         let snapshot = state.current
         var first: [[Frame.Span]] = [[Frame.Span("mptcp-top", .heading)], [Frame.Span(snapshot?.hostname ?? "?", .bold)],
-                                     [Frame.Span("kernel \(snapshot?.kernel ?? "?")")], [Frame.Span("ns " + (snapshot?.namespaces.map { "\($0.count) (counters summed)" } ?? state.namespace))]]
+                                     [Frame.Span("kernel \(snapshot?.kernel ?? "?")")], [Frame.Span("ns " + (snapshot?.namespaces.map { "all \($0.count) (counters summed)" } ?? state.namespace))]]
         switch snapshot?.mptcpEnabled {
         case true?: first.append([Frame.Span("MPTCP on", .good)])
         case false?: first.append([Frame.Span("MPTCP OFF", .alert)])

@@ -111,6 +111,19 @@ struct PathManagerDecoderTests {
         #expect(log.closedSubflows[.init(error: "ECONNREFUSED", resetReason: "middlebox_interference")] == 1)
     }
 
+    @Test("a person reads errno and MP_RST reason names, not numbers")
+    func namesInSummaries() {
+        var closed = PathManagerEvent(kind: .subflowClosed)
+        closed.error = 111
+        closed.resetReason = 3
+        #expect(closed.summary.contains("error=ECONNREFUSED"))
+        #expect(closed.summary.contains("reset_reason=administratively_prohibited"))
+        #expect(!closed.summary.contains("111"))
+        closed.error = 200
+        #expect(closed.summary.contains("error=errno_200"), "an unknown number stays visible")
+        #expect(ErrnoNames.name(113) == "EHOSTUNREACH" && ErrnoNames.name(0) == "none")
+    }
+
     @Test("mutated datagrams never trap (bounded, deterministic)")
     func mutations() throws {
         let originals = try ["get-addr", "get-limits", "events", "get-family"].flatMap { try SockDiagFixture.datagramsAt("genl-6.18-cli/\($0).bin") }
