@@ -74,7 +74,7 @@ public enum ReportHTML {
         html += "<ul class=\"muted\">" + ReportRenderer.roleMarks.map { "<li><code>\(escape($0.mark))</code> \(escape($0.role)): \(escape($0.meaning))</li>" }.joined() + "</ul>\n"
         for diagram in report.diagrams {
             html += "<h3>\(escape(diagram.title))</h3>\n<div class=\"lanes\">\n"
-            for lane in lanes(of: diagram) { html += "<div class=\"lane\">" + svg(lane: lane.title, direction: lane.direction, counters: lane.counters) + "</div>\n" }
+            for lane in ReportRenderer.lanes(of: diagram) { html += "<div class=\"lane\">" + svg(lane: lane.title, direction: lane.direction, counters: lane.counters) + "</div>\n" }
             html += "</div>\n"
         }
         html += "<h3>TCP</h3>\n" + table(["counter", "value", "change"], report.tcp.map { [$0.name, String($0.value), ReportRenderer.changeText($0.change)] })
@@ -91,27 +91,6 @@ public enum ReportHTML {
         }
         html += "</body>\n</html>\n"
         return html
-    }
-
-    struct Lane {
-        var title: String
-        var direction: FlowDirection
-        var counters: [Report.Counter]
-    }
-
-    static func lanes(of diagram: Report.Diagram) -> [Lane] {
-        let definition = CounterCatalog.diagram(diagram.id)
-        var lanes: [Lane] = []
-        for counter in diagram.counters {
-            let title = counter.lane ?? "Counters"
-            if let index = lanes.firstIndex(where: { $0.title == title }) {
-                lanes[index].counters.append(counter)
-            } else {
-                let direction = definition?.lanes.first { $0.title == title }?.direction ?? .state
-                lanes.append(Lane(title: title, direction: direction, counters: [counter]))
-            }
-        }
-        return lanes
     }
 
     /// One flow as SVG.

@@ -182,20 +182,25 @@ public enum ReportRenderer {
         "\(number) \(noun)\(number == 1 ? "" : "s")"
     }
 
+    /// One flow of a diagram: its counters, and which way its packets go (for the drawings).
     struct Lane {
         var title: String
+        var direction: FlowDirection
         var counters: [Report.Counter]
     }
 
-    /// A diagram's counters by lane, lanes in the order their first counter comes.
+    /// A diagram's counters by lane, lanes in the order their first counter
+    /// comes: the grouping of the text, Markdown and HTML forms alike.
     static func lanes(of diagram: Report.Diagram) -> [Lane] {
+        let definition = CounterCatalog.diagram(diagram.id)
         var lanes: [Lane] = []
         for counter in diagram.counters {
             let title = counter.lane ?? "Counters"
             if let index = lanes.firstIndex(where: { $0.title == title }) {
                 lanes[index].counters.append(counter)
             } else {
-                lanes.append(Lane(title: title, counters: [counter]))
+                let direction = definition?.lanes.first { $0.title == title }?.direction ?? .state
+                lanes.append(Lane(title: title, direction: direction, counters: [counter]))
             }
         }
         return lanes
