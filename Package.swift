@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "mptcp-fuzz",
             dependencies: [
-                "MPTCPCore", "MPTCPServer", "MPTCPCollectors",
+                "MPTCPCore", "MPTCPServer", "MPTCPCollectors", "MPTCPTerminal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -5,7 +5,9 @@
 # Targets: netstat (/proc/net/netstat, snmp, sysctl values), sockdiag
 # (sock_diag datagrams and the connection join), genl (mptcp_pm and
 # controller replies and events, route replies), archive (snapshot tar files
-# given to report --from), http (client bytes through the server's own
+# given to report --from), report (an archive through the report builder and
+# every renderer), topframe (snapshot JSON through mptcp-top's state and
+# frames), http (client bytes through the server's own
 # pipeline), webconfig (--web.config.file: the YAML reader and the checks).
 # Default: all, 60 s each.
 #
@@ -24,11 +26,11 @@ targets=()
 while (($#)); do
     case "$1" in
         --seconds) seconds=$2; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) targets+=("$1"); shift ;;
     esac
 done
-((${#targets[@]})) || targets=(netstat sockdiag genl archive http webconfig)
+((${#targets[@]})) || targets=(netstat sockdiag genl archive report topframe http webconfig)
 
 scripts/install-deps.sh >/dev/null
 mkdir -p .build-fuzz

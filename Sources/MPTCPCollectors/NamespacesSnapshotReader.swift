@@ -12,38 +12,54 @@ public final class NamespacesSnapshotReader: Sendable {
     private let options: NamespaceDiscovery.Options
     private let procfs: String
     private let events: PathManagerEventsSupervisor?
-    /// One reader per namespace, kept while it exists: its sockets were opened inside it.
-    private let readers = Mutex<[UInt64: LiveSnapshotReader]>([:])
+    private let timeout: Duration
+    /// One reader per namespace, kept while it exists (its sockets were opened
+    /// inside it), with the runner that gives its read a deadline.
+    private let readers = Mutex<[UInt64: (reader: LiveSnapshotReader, runner: BlockingRunner<LiveSnapshot>)]>([:])
 
-    public init(options: NamespaceDiscovery.Options, procfs: String, events: PathManagerEventsSupervisor?) {
+    public init(options: NamespaceDiscovery.Options, procfs: String, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10)) {
         self.options = options
         self.procfs = procfs
         self.events = events
+        self.timeout = timeout
     }
 
-    public func read() -> LiveSnapshot {
+    public func read() async -> LiveSnapshot {
         let namespaces = NamespaceDiscovery.discover(options)
-        let current: [(NetworkNamespace, LiveSnapshotReader)] = readers.withLock { readers in
+        let current: [(NetworkNamespace, BlockingRunner<LiveSnapshot>)] = readers.withLock { readers in
             let live = Set(namespaces.map(\.inode))
             readers = readers.filter { live.contains($0.key) }
             return namespaces.map { namespace in
+                if let existing = readers[namespace.inode] { return (namespace, existing.runner) }
                 let own = namespace.label == "host"
-                let reader = readers[namespace.inode]
-                    ?? LiveSnapshotReader(procfs: own ? procfs : "/proc", netDirectory: "/proc/thread-self/net", events: own ? events : nil)
-                readers[namespace.inode] = reader
-                return (namespace, reader)
+                let reader = LiveSnapshotReader(procfs: own ? procfs : "/proc", netDirectory: "/proc/thread-self/net", events: own ? events : nil)
+                let path = namespace.path
+                // The whole namespace is read on a thread that entered it, within the deadline.
+                let runner = BlockingRunner<LiveSnapshot>(name: "snapshot.netns-\(namespace.inode)", timeout: timeout) {
+                    switch NamespaceExecutor.run(in: path, { reader.readNow() }) {
+                    case let .success(snapshot): return snapshot
+                    case let .failure(failure): throw failure
+                    }
+                }
+                readers[namespace.inode] = (reader, runner)
+                return (namespace, runner)
             }
         }
         var parts: [(namespace: String, snapshot: LiveSnapshot)] = []
-        for (namespace, reader) in current {
-            switch NamespaceExecutor.run(in: namespace.path, { reader.read() }) {
-            case let .success(snapshot):
-                parts.append((namespace.label, snapshot))
-            case let .failure(failure):
-                // Gone between discovery and reading, or not enterable: say so, keep the rest.
-                parts.append((namespace.label, LiveSnapshot(time: PathManagerEventListener.now(), hostname: "", kernel: "",
-                                                            errors: ["\(failure)"])))
+        await withTaskGroup(of: (Int, LiveSnapshot).self) { group in
+            for (index, (namespace, runner)) in current.enumerated() {
+                group.addTask {
+                    switch await runner.run() {
+                    case let .success(snapshot): return (index, snapshot)
+                    case let .failure(failure):
+                        // Gone between discovery and reading, not enterable, or stuck: say so, keep the rest.
+                        return (index, LiveSnapshot(time: PathManagerEventListener.now(), hostname: "", kernel: "", errors: ["\(failure)"]))
+                    }
+                }
             }
+            var results: [Int: LiveSnapshot] = [:]
+            for await (index, snapshot) in group { results[index] = snapshot }
+            parts = current.indices.map { (current[$0].0.label, results[$0] ?? LiveSnapshot(time: 0, hostname: "", kernel: "")) }
         }
         guard parts.count > 1 else { return parts.first?.snapshot ?? LiveSnapshot(time: PathManagerEventListener.now(), hostname: "", kernel: "") }
         // The merged header (host name, kernel, path manager) is the exporter's own namespace's.

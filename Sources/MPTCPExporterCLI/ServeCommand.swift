@@ -157,13 +157,14 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger)
         collectors.append(PathManagerEventsCollector(supervisor: events))
-        let snapshot: @Sendable () -> LiveSnapshot
+        // /api/v1/snapshot reads through deadline runners as /metrics does (--collector.timeout per source).
+        let snapshot: @Sendable () async -> LiveSnapshot
         if namespaces.enabled {
-            let reader = NamespacesSnapshotReader(options: namespaces, procfs: procfs, events: events)
-            snapshot = { reader.read() }
+            let reader = NamespacesSnapshotReader(options: namespaces, procfs: procfs, events: events, timeout: .seconds(collectorTimeout))
+            snapshot = { await reader.read() }
         } else {
-            let reader = LiveSnapshotReader(procfs: procfs, events: events)
-            snapshot = { reader.read() }
+            let reader = LiveSnapshotReader(procfs: procfs, events: events, timeout: .seconds(collectorTimeout))
+            snapshot = { await reader.read() }
         }
         logger.info("starting mptcp-exporter", metadata: [
             "version": "\(BuildInfo.version)",
@@ -199,7 +200,7 @@ public struct ServeCommand: AsyncParsableCommand {
             writeTimeout: .seconds(writeTimeout))
         let server = MetricsServer(
             address: address,
-            router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper, snapshot: { LiveSnapshotJSON.encode(snapshot()) }),
+            router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper, snapshot: { LiveSnapshotJSON.encode(await snapshot()) }),
             limits: limits,
             security: security,
             logger: logger)
@@ -256,21 +257,5 @@ enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
         case .warn: return .warning
         case .error: return .error
         }
-    }
-}
-
-/// JSON of a ``LiveSnapshot`` (snake-case keys, sorted: the documented schema).
-public enum LiveSnapshotJSON {
-    public static func encode(_ snapshot: LiveSnapshot) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? [UInt8](encoder.encode(snapshot))) ?? Array("{}".utf8)
-    }
-
-    public static func decode(_ bytes: [UInt8]) throws -> LiveSnapshot {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(LiveSnapshot.self, from: Data(bytes))
     }
 }

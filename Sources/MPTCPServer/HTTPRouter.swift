@@ -16,10 +16,10 @@ public struct HTTPRouter: Sendable {
     public let telemetryPath: String
     public let scraper: Scraper
     /// JSON of the machine-readable snapshot (`/api/v1/snapshot`), when served.
-    public let snapshot: (@Sendable () -> [UInt8])?
+    public let snapshot: (@Sendable () async -> [UInt8])?
     public static let snapshotPath = "/api/v1/snapshot"
 
-    public init(telemetryPath: String, scraper: Scraper, snapshot: (@Sendable () -> [UInt8])? = nil) {
+    public init(telemetryPath: String, scraper: Scraper, snapshot: (@Sendable () async -> [UInt8])? = nil) {
         self.telemetryPath = telemetryPath
         self.scraper = scraper
         self.snapshot = snapshot
@@ -54,7 +54,7 @@ public struct HTTPRouter: Sendable {
             return response
         case .snapshot:
             return Response(status: 200, reason: "OK", headers: [("Content-Type", "application/json")],
-                            body: snapshot?() ?? Array("{}".utf8), compressible: true)
+                            body: await snapshot?() ?? Array("{}".utf8), compressible: true)
         case .metrics:
             let result = await scraper.scrape()
             return Response(

@@ -74,7 +74,11 @@ enum Columns {
         text.count >= width ? String(text.suffix(width)) : String(repeating: " ", count: width - text.count) + text
     }
     /// 0, 512, 1.2K, 3.4M, 1.1G (base 1000, for rates of bytes).
+    /// Values come from remote exporters too: what is not finite is `?`, and
+    /// what exceeds the largest unit is `>999T`, never an Int conversion trap.
     static func human(_ value: Double) -> String {
+        guard value.isFinite else { return "?" }
+        guard value.magnitude < 999.5e12 else { return value < 0 ? "<-999T" : ">999T" }
         let units = ["", "K", "M", "G", "T"]
         var value = value, unit = 0
         while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
@@ -83,10 +87,13 @@ enum Columns {
     }
     static func rate(_ value: Double?) -> String {
         guard let value else { return "-" }
-        return value == 0 ? "0" : (value < 10 ? String((value * 10).rounded() / 10) : human(value))
+        guard value.isFinite else { return "?" }
+        return value == 0 ? "0" : (value < 10 && value > -10 ? String((value * 10).rounded() / 10) : human(value))
     }
+    /// HH:MM:SS (UTC) of a Unix time; `--:--:--` for one no clock shows.
     static func clock(_ epoch: Double) -> String {
-        let seconds = Int(epoch) % 86400
+        guard epoch.isFinite, epoch.magnitude < 1e15 else { return "--:--:--" }
+        let seconds = (Int(epoch) % 86400 + 86400) % 86400
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
         return "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
     }

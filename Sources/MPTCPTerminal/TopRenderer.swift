@@ -181,7 +181,8 @@ public enum TopRenderer {
         let total = c.subflows.reduce(UInt64(0)) { $0 &+ ($1.bytesAcked ?? 0) &+ ($1.bytesReceived ?? 0) }
         for subflow in c.subflows {
             let bytes = (subflow.bytesAcked ?? 0) &+ (subflow.bytesReceived ?? 0)
-            let share = total > 0 ? Double(bytes) / Double(total) : 0
+            // Byte counts from a remote exporter may be anything: the share stays within 0…1.
+            let share = total > 0 ? min(1, max(0, Double(bytes) / Double(total))) : 0
             let filled = max(0, min(10, Int((share * 10).rounded())))
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 10 - filled)
             let kind = (subflow.role == "initial" ? "init" : subflow.role) + (subflow.priority == "backup" ? "+bk" : "")

@@ -2,6 +2,7 @@ import Logging
 import MPTCPCollectors
 import MPTCPCore
 import MPTCPServer
+import MPTCPTerminal
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -15,6 +16,8 @@ enum FuzzTargets {
         "sockdiag": sockDiag,
         "genl": genericNetlink,
         "archive": archive,
+        "report": report,
+        "topframe": topFrame,
         "http": http,
         "webconfig": webConfig,
     ]
@@ -65,6 +68,40 @@ enum FuzzTargets {
         _ = try? SnapshotArchive.decode(bytes)
         _ = SnapshotArchive.decodeDatagrams(bytes)
     }
+
+    /// A snapshot archive from a stranger (`report --from`) through the whole
+    /// report: decoding, the builder and its rules, and every renderer.
+    static func report(_ bytes: [UInt8]) {
+        guard let snapshot = try? SnapshotArchive.decode(bytes) else { return }
+        let report = ReportBuilder.build(snapshot)
+        _ = ReportRenderer.render(report, style: .text)
+        _ = ReportRenderer.render(report, style: .markdown, options: .init(showZeroCounters: true))
+        _ = ReportHTML.render(report)
+    }
+
+    /// `/api/v1/snapshot` JSON from a hostile exporter (`mptcp-top --source`):
+    /// two snapshots (split at 0xFE 0xFE) so that rates are computed, then
+    /// frames of every view at 80x24 and 160x50, and a batch frame.
+    static func topFrame(_ bytes: [UInt8]) {
+        var state = TopState(interval: 2, source: "fuzz", namespace: "host")
+        for part in split(bytes).prefix(2) {
+            guard let snapshot = try? LiveSnapshotJSON.decode(part) else { continue }
+            state.update(snapshot)
+        }
+        state.expanded = state.current?.connections.first?.token
+        for view in TopState.View.allCases {
+            state.view = view
+            _ = TopRenderer.render(state, width: 80, height: 24).plain(height: 24)
+            _ = TopRenderer.render(state, width: 160, height: 50).ansi(height: 50, color: true)
+        }
+        let current = state.current
+        TopApp.runBatch(state: state, iterations: 1, width: 80, write: { _ in }, fetch: {
+            guard let current else { throw FuzzNoSnapshot() }
+            return current
+        })
+    }
+
+    struct FuzzNoSnapshot: Error {}
 
     /// Bytes from an HTTP client, through the server's own pipeline (head
     /// guard, NIO's decoder, pipelining and error handlers, observer) in an

@@ -71,7 +71,7 @@ struct TopCommand: ParsableCommand {
             let pairs = zip(namespaces, readers.map(\.value)).map { ($0, $1) }
             fetch = {
                 let parts = try pairs.map { namespace, reader -> (namespace: String, snapshot: LiveSnapshot) in
-                    switch NamespaceExecutor.run(in: namespace.path, { reader.read() }) {
+                    switch NamespaceExecutor.run(in: namespace.path, { reader.readNow() }) {
                     case let .success(snapshot): return (namespace.label, snapshot)
                     case let .failure(error): throw error
                     }
@@ -82,7 +82,7 @@ struct TopCommand: ParsableCommand {
         } else {
             let supervisor = PathManagerEventsSupervisor(mode: events.supervisorMode, procfs: procfs)
             let reader = LiveSnapshotReader(procfs: procfs, events: supervisor)
-            fetch = { reader.read() }
+            fetch = { reader.readNow() }
             sourceLabel = "local"
         }
         let label = netns.map { $0 == "all" ? "all (counters summed)" : $0 } ?? "host"

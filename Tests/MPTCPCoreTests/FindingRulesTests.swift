@@ -127,6 +127,20 @@ struct FindingRulesTests {
         try Self.expectOnly("receive_pruned", in: snapshot, evidence: ["RcvPruned": "7"])
     }
 
+    @Test("counters near 2^64 from a stranger's archive: every rule and renderer runs, nothing traps")
+    func countersNearTheTop() throws {
+        let top = UInt64.max
+        let names = ["MPCapableSYNTX", "MPCapableSYNRX", "MPJoinAckHMacFailure", "MPJoinSynAckHMacFailure", "SubflowStale",
+                     "SubflowRecover", "MPCapableFallbackSYNACK", "MPJoinSynRx", "MPJoinNoTokenFound", "MPJoinSynTx", "MPJoinSynAckRx"]
+        let before = Dictionary(uniqueKeysWithValues: names.map { ($0, top - 5) })
+        let after = Dictionary(uniqueKeysWithValues: names.map { ($0, top) })
+        let report = ReportBuilder.build(try Self.snapshot(before: before, after: after))
+        #expect(report.findings.contains { $0.id == "join_hmac_failures" })
+        _ = ReportRenderer.render(report, style: .text)
+        _ = ReportRenderer.render(report, style: .markdown, options: .init(showZeroCounters: true))
+        _ = ReportHTML.render(report)
+    }
+
     @Test("a snapshot archive gives back the same report")
     func archiveRoundTrip() throws {
         var snapshot = try Self.snapshot(after: ["DataCsumErr": 2], routes: [

@@ -113,6 +113,35 @@ struct FaultToleranceTests {
         #expect(exporter.process.stderr.contains("msg=\"collector recovered\" collector=netstat"))
     }
 
+    @Test("/api/v1/snapshot with a source blocked in the kernel answers within its deadline naming it, /metrics keeps answering, SIGTERM ends the exporter")
+    func blockedSnapshot() throws {
+        let procfs = try ProcfsCopy()
+        // A FIFO without a writer: open(2) blocks, as a hung file system would.
+        try FileManager.default.removeItem(atPath: procfs.netstatPath)
+        guard mkfifo(procfs.netstatPath, 0o600) == 0 else { throw Command.Failure(description: "mkfifo failed") }
+        let exporter = try ExporterProcess(arguments: ["--path.procfs", procfs.root, "--collector.timeout", "1"] + Self.quiet)
+
+        // curl gives up after 8 s: an answer at all is the deadline kept (it never came before).
+        let first = try exporter.request("/api/v1/snapshot", curlOptions: ["--max-time", "8"])
+        #expect(first.status == 200)
+        let json = try JSONSerialization.jsonObject(with: Data(first.body.utf8)) as? [String: Any] ?? [:]
+        let errors = json["errors"] as? [String] ?? []
+        #expect(errors.contains { $0.hasPrefix("counters: timed out after 1.0 s") }, "\(errors)")
+        #expect(json["mptcp_enabled"] as? Bool == true, "the other sources are still read")
+        #expect((json["counters"] as? [String: Any])?.isEmpty ?? true)
+
+        // While the read is stuck, the next answer does not queue behind it.
+        let second = try exporter.request("/api/v1/snapshot", curlOptions: ["--max-time", "8"])
+        let again = (try JSONSerialization.jsonObject(with: Data(second.body.utf8)) as? [String: Any])?["errors"] as? [String] ?? []
+        #expect(again.contains { $0.hasPrefix("counters: still running after") }, "\(again)")
+        let metrics = Exposition.parse(try exporter.scrape())
+        #expect(Self.value(metrics, "mptcp_exporter_scrape_collector_success", ["collector": "sysctl"]) == 1)
+
+        exporter.process.signal(SIGTERM)
+        #expect(exporter.process.waitForExit(timeout: 15), "SIGTERM must end the exporter while a read is stuck")
+        #expect(exporter.process.stderr.contains("msg=stopped"))
+    }
+
     @Test("counters that go backwards or past 2^64, files that vanish and come back: served as read, failure as a series, then recovery")
     func changingProcfs() throws {
         let procfs = try ProcfsCopy()

@@ -63,7 +63,7 @@ public enum FindingRules {
         if let endpoints = input.endpoints {
             let extra = endpoints.filter { $0.has("subflow") || $0.has("signal") }
             // Only on a host that uses MPTCP: an unused one has nothing to gain.
-            let usesMPTCP = (input.total("MPCapableSYNTX") ?? 0) + (input.total("MPCapableSYNRX") ?? 0) > 0
+            let usesMPTCP = (input.total("MPCapableSYNTX") ?? 0) > 0 || (input.total("MPCapableSYNRX") ?? 0) > 0
                 || !input.connections.connections.isEmpty
             if usesMPTCP, extra.isEmpty, (input.total("MPJoinSynRx") ?? 0) == 0, (input.total("MPJoinSynTx") ?? 0) == 0 {
                 add("no_extra_subflows", .warning, "No extra subflow can ever be created",
@@ -127,7 +127,8 @@ public enum FindingRules {
         }
 
         // MP_JOIN.
-        let hmac = (input.total("MPJoinAckHMacFailure") ?? 0) + (input.total("MPJoinSynAckHMacFailure") ?? 0)
+        // Counters come from strangers too (report --from): sums saturate, never trap.
+        let hmac = (input.total("MPJoinAckHMacFailure") ?? 0).saturatingAdd(input.total("MPJoinSynAckHMacFailure") ?? 0)
         if hmac > 0 {
             add("join_hmac_failures", .critical, "MP_JOIN with an invalid HMAC",
                 [input.evidence("MPJoinAckHMacFailure"), input.evidence("MPJoinSynAckHMacFailure"), input.evidence("MPJoinSynRx"), input.evidence("MPJoinNoTokenFound")],
@@ -172,7 +173,7 @@ public enum FindingRules {
         }
         if nonzero("SubflowStale") {
             let stale = input.total("SubflowStale") ?? 0, recovered = input.total("SubflowRecover") ?? 0
-            add("stale_subflows", stale > recovered + 10 ? .warning : .info, "Subflows went stale",
+            add("stale_subflows", stale > recovered.saturatingAdd(10) ? .warning : .info, "Subflows went stale",
                 [input.evidence("SubflowStale"), input.evidence("SubflowRecover"),
                  text("net.mptcp.stale_loss_cnt", input.sysctls.numbers["stale_loss_cnt"].map(String.init) ?? "?")],
                 meaning: "Subflows made no progress for stale_loss_cnt retransmission intervals and the scheduler stopped using them until they recovered: one path loses packets.",
@@ -217,5 +218,13 @@ public enum FindingRules {
     static func percent(_ ratio: Double) -> String {
         let value = (ratio * 1000).rounded() / 10
         return value == value.rounded() ? "\(Int(value))%" : "\(value)%"
+    }
+}
+
+extension UInt64 {
+    /// `self + other`, or `UInt64.max` where that would overflow.
+    func saturatingAdd(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
     }
 }

@@ -1,0 +1,19 @@
+import FoundationEssentials
+
+/// JSON of a ``LiveSnapshot`` (snake-case keys, sorted: the documented
+/// schema), written by `/api/v1/snapshot` and read by `mptcp-top --source`.
+public enum LiveSnapshotJSON {
+    public static func encode(_ snapshot: LiveSnapshot) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? [UInt8](encoder.encode(snapshot))) ?? Array("{}".utf8)
+    }
+
+    /// Bytes from an exporter, trusted for nothing: a decoding error, never a trap.
+    public static func decode(_ bytes: [UInt8]) throws -> LiveSnapshot {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(LiveSnapshot.self, from: Data(bytes))
+    }
+}
