@@ -11,6 +11,7 @@
 //   MPTCPCollectors   collectors: kernel layer in, typed metric families out
 //   MPTCPServer       the HTTP endpoint (SwiftNIO)
 //   MPTCPTerminal     mptcp-top: state, frame rendering, the terminal
+//   MPTCPCommandLine  options mptcp-exporter and mptcp-top share (--events, --netns)
 //   MPTCPExporterCLI  command-line front end (swift-argument-parser, swift-service-lifecycle)
 //   mptcp-exporter    the executable
 //   mptcp-loadgen     MPTCP traffic driver used by the test suite and the benchmarks
@@ -84,9 +85,18 @@ let package = Package(
             dependencies: ["MPTCPCore"]
         ),
         .target(
+            // What mptcp-exporter and mptcp-top both take on the command line
+            // (--events, --netns), without the server: mptcp-top links no NIO.
+            name: "MPTCPCommandLine",
+            dependencies: [
+                "MPTCPCore", "MPTCPKernel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
             name: "MPTCPExporterCLI",
             dependencies: [
-                "MPTCPCore", "MPTCPKernel", "MPTCPCollectors", "MPTCPServer",
+                "MPTCPCore", "MPTCPKernel", "MPTCPCollectors", "MPTCPServer", "MPTCPCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,7 +130,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "mptcp-top",
-            dependencies: ["MPTCPCore", "MPTCPTerminal", "MPTCPExporterCLI"]
+            dependencies: [
+                "MPTCPCore", "MPTCPTerminal", "MPTCPKernel", "MPTCPCollectors", "MPTCPCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "mptcp-loadgen",

@@ -3,6 +3,7 @@ import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
+import MPTCPCommandLine
 import MPTCPCore
 import MPTCPKernel
 import Synchronization

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Logging
 import MPTCPCollectors
+import MPTCPCommandLine
 import MPTCPCore
 import MPTCPKernel
 import MPTCPServer
@@ -229,20 +230,6 @@ extension ServeCommand {
                                metadata: ["mode": "\(mode.rawValue)"])
             }
         })
-    }
-}
-
-/// Whether to listen to path-manager events: `--collector.pm-events` of
-/// serve, `--events` of report, snapshot and mptcp-top (see ``PathManagerEventsSupervisor``).
-public enum EventsMode: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case auto, on, off
-
-    public var supervisorMode: PathManagerEventsSupervisor.Mode {
-        switch self {
-        case .auto: return .auto
-        case .on: return .on
-        case .off: return .off
-        }
     }
 }
 

@@ -4,7 +4,7 @@ import Glibc
 #endif
 import MPTCPCollectors
 import MPTCPCore
-import MPTCPExporterCLI
+import MPTCPCommandLine
 import MPTCPKernel
 import MPTCPTerminal
 
