@@ -12,6 +12,8 @@ public final class PathManagerClient {
         case system(SystemCallError)
         case familyMissing
         case kernel(what: String, errno: Int32)
+        /// The kernel's answer could not be decoded (a sticky decode error, never dropped).
+        case malformed(what: String, NetlinkDecodeError)
 
         public var description: String {
             switch self {
@@ -20,6 +22,7 @@ public final class PathManagerClient {
             case let .kernel(what, code):
                 return "\(what) refused by the kernel: \(SystemCallError(function: "", subject: "", code: code).name)"
                     + (code == 1 ? " (kernels 6.7 to 6.11 without the stable fix need CAP_NET_ADMIN to list endpoints)" : "")
+            case let .malformed(what, error): return "\(what): malformed answer: \(error)"
             }
         }
     }
@@ -42,67 +45,69 @@ public final class PathManagerClient {
     }
 
     static func resolveKeepingReply(socket: any NetlinkTransport, name: String) throws(Failure) -> (family: GenericNetlinkFamily, reply: [[UInt8]]) {
-        let sequence = socket.sequence()
         var family: GenericNetlinkFamily?
-        var errorCode: Int32?
-        var reply: [[UInt8]] = []
+        let sequence = socket.sequence()
+        let reply: [[UInt8]]
         do {
-            try socket.dump(GenericNetlink.getFamily(name, sequence: sequence), sequence: sequence) { view in
-                reply.append(view.bytes)
-                _ = NetlinkMessages.scan(view) { message in
+            reply = try exchange(socket, GenericNetlink.getFamily(name, sequence: sequence), sequence: sequence,
+                                 what: "CTRL_CMD_GETFAMILY \(name)", type: GenericNetlink.controllerID, keepRaw: true) { message throws(NetlinkDecodeError) in
+                family = try GenericNetlinkFamily(message)
+            }
+        } catch .kernel(_, 2) {
+            throw .familyMissing
+        }
+        guard let family else { throw .familyMissing }
+        return (family, reply)
+    }
+
+    /// The one request/response path of this client: sends `request`, receives
+    /// until the dump or the answer ends, hands each message of `type` to
+    /// `decode`, and throws what went wrong (the socket, an `NLMSG_ERROR`, a
+    /// malformed datagram or message), never dropping it. Keeps the raw
+    /// datagrams when asked.
+    static func exchange(_ socket: any NetlinkTransport, _ request: [UInt8], sequence: UInt32, what: String, type: UInt16,
+                         keepRaw: Bool, decode: (NetlinkMessage) throws(NetlinkDecodeError) -> Void) throws(Failure) -> [[UInt8]] {
+        var raw: [[UInt8]] = []
+        var errorCode: Int32?
+        var decodeError: NetlinkDecodeError?
+        do throws(SystemCallError) {
+            try socket.dump(request, sequence: sequence) { view in
+                if keepRaw { raw.append(view.bytes) }
+                let datagramError = NetlinkMessages.scan(view) { message in
                     if let code = message.errorCode, code != 0 { errorCode = code }
-                    if message.type == GenericNetlink.controllerID, let decoded = GenericNetlinkFamily(message) { family = decoded }
+                    guard message.type == type, decodeError == nil else { return }
+                    do throws(NetlinkDecodeError) { try decode(message) } catch { decodeError = error }
                 }
+                if decodeError == nil { decodeError = datagramError }
             }
         } catch {
             throw .system(error)
         }
-        if errorCode == 2 { throw .familyMissing }
-        if let errorCode { throw .kernel(what: "CTRL_CMD_GETFAMILY \(name)", errno: errorCode) }
-        guard let family else { throw .familyMissing }
-        return (family, reply)
+        if let errorCode { throw .kernel(what: what, errno: errorCode) }
+        if let decodeError { throw .malformed(what: what, decodeError) }
+        return raw
     }
 
     /// Every endpoint (`ip mptcp endpoint show`), in the kernel's order, and
     /// the raw datagrams when asked.
     public func endpoints(keepRaw: Bool = false) throws(Failure) -> (endpoints: [Endpoint], raw: [[UInt8]]) {
-        let sequence = socket.sequence()
         var endpoints: [Endpoint] = []
-        var raw: [[UInt8]] = []
-        var errorCode: Int32?
-        do {
-            try socket.dump(MPTCPPathManagerFamily.getAddressesDump(family: family.id, sequence: sequence), sequence: sequence) { view in
-                if keepRaw { raw.append(view.bytes) }
-                _ = NetlinkMessages.scan(view) { message in
-                    if let code = message.errorCode, code != 0 { errorCode = code }
-                    if message.type == family.id, let endpoint = Endpoint(message) { endpoints.append(endpoint) }
-                }
-            }
-        } catch {
-            throw .system(error)
+        let sequence = socket.sequence()
+        let raw = try Self.exchange(socket, MPTCPPathManagerFamily.getAddressesDump(family: family.id, sequence: sequence), sequence: sequence,
+                                    what: "MPTCP_PM_CMD_GET_ADDR", type: family.id, keepRaw: keepRaw) { message throws(NetlinkDecodeError) in
+            endpoints.append(try Endpoint(message))
         }
-        if let errorCode { throw .kernel(what: "MPTCP_PM_CMD_GET_ADDR", errno: errorCode) }
         return (endpoints, raw)
     }
 
     /// The limits (`ip mptcp limits show`).
     public func limits(keepRaw: Bool = false) throws(Failure) -> (limits: PathManagerLimits, raw: [[UInt8]]) {
-        let sequence = socket.sequence()
         var limits: PathManagerLimits?
-        var raw: [[UInt8]] = []
-        var errorCode: Int32?
-        do {
-            try socket.dump(MPTCPPathManagerFamily.getLimits(family: family.id, sequence: sequence), sequence: sequence) { view in
-                if keepRaw { raw.append(view.bytes) }
-                _ = NetlinkMessages.scan(view) { message in
-                    if let code = message.errorCode, code != 0 { errorCode = code }
-                    if message.type == family.id { limits = PathManagerLimits(message) }
-                }
-            }
-        } catch {
-            throw .system(error)
+        let sequence = socket.sequence()
+        let raw = try Self.exchange(socket, MPTCPPathManagerFamily.getLimits(family: family.id, sequence: sequence), sequence: sequence,
+                                    what: "MPTCP_PM_CMD_GET_LIMITS", type: family.id, keepRaw: keepRaw) { message throws(NetlinkDecodeError) in
+            limits = try PathManagerLimits(message)
         }
-        if let errorCode { throw .kernel(what: "MPTCP_PM_CMD_GET_LIMITS", errno: errorCode) }
         return (limits ?? PathManagerLimits(subflows: nil, addAddrAccepted: nil), raw)
     }
 }

@@ -98,13 +98,23 @@ public final class PathManagerEventListener: Sendable {
                 let datagram = try socket.receive()
                 let time = clock()
                 var events: [PathManagerEvent] = []
-                _ = NetlinkMessages.scan(ByteView(datagram)) { message in
-                    guard message.type == familyID, var event = PathManagerEvent(message) else { return }
-                    event.receivedAt = time
-                    events.append(event)
+                var malformed: UInt64 = 0
+                let datagramError = NetlinkMessages.scan(ByteView(datagram)) { message in
+                    guard message.type == familyID else { return }
+                    do {
+                        var event = try PathManagerEvent(message)
+                        event.receivedAt = time
+                        events.append(event)
+                    } catch {
+                        malformed &+= 1
+                    }
                 }
+                if datagramError != nil { malformed &+= 1 }
                 if stopFlag.load(ordering: .relaxed) { break }
-                recorder.log.withLock { log in for event in events { log.record(event) } }
+                recorder.log.withLock { log in
+                    for event in events { log.record(event) }
+                    log.malformed &+= malformed
+                }
                 onDatagram?(datagram, events)
             } catch {
                 switch error.code {

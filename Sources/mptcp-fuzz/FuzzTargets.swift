@@ -54,11 +54,11 @@ enum FuzzTargets {
             var log = PathManagerEventLog(capacity: 4)
             for message in messages {
                 _ = message.errorCode
-                _ = GenericNetlinkFamily(message)
-                _ = Endpoint(message)
-                _ = PathManagerLimits(message)
+                _ = try? GenericNetlinkFamily(message)
+                _ = try? Endpoint(message)
+                _ = try? PathManagerLimits(message)
                 _ = RouteRequest.outputInterface(message)
-                if let event = PathManagerEvent(message) { log.record(event) }
+                if let event = try? PathManagerEvent(message) { log.record(event) }
             }
         }
     }

@@ -1,4 +1,4 @@
-import MPTCPCore
+@testable import MPTCPCore
 import Testing
 
 @Suite("Generic netlink: mptcp_pm")
@@ -10,7 +10,7 @@ struct PathManagerDecoderTests {
     @Test("CTRL_CMD_GETFAMILY answer: the family id and its multicast groups")
     func family() throws {
         let message = try #require(try Self.messages("cli", "get-family").first)
-        let family = try #require(GenericNetlinkFamily(message))
+        let family = try GenericNetlinkFamily(message)
         #expect(family.id > 0x10)
         #expect(family.version == 1)
         #expect(Set(family.groups.keys) == ["mptcp_pm_cmds", "mptcp_pm_events"])
@@ -18,7 +18,7 @@ struct PathManagerDecoderTests {
 
     @Test("GET_ADDR: endpoints exactly as ip mptcp endpoint show listed them")
     func endpoints() throws {
-        let client = try Self.messages("cli", "get-addr").compactMap(Endpoint.init)
+        let client = try Self.messages("cli", "get-addr").filter { $0.type >= NetlinkMessage.firstFamilyType }.map { try Endpoint($0) }
         let shown = try Fixture.text("genl-6.18-cli.ip-mptcp-endpoint.txt").split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(client.count == shown.count)
         for (endpoint, fields) in zip(client, shown) {
@@ -27,7 +27,7 @@ struct PathManagerDecoderTests {
             #expect(endpoint.flagNames == Array(fields[3..<(fields.firstIndex(of: "dev") ?? fields.count)]))
             #expect(endpoint.interfaceIndex != 0)
         }
-        let server = try Self.messages("srv", "get-addr").compactMap(Endpoint.init)
+        let server = try Self.messages("srv", "get-addr").filter { $0.type >= NetlinkMessage.firstFamilyType }.map { try Endpoint($0) }
         #expect(server.map(\.id) == [1, 9])
         #expect(server[1].port == 4660, "host byte order on the wire")
         #expect(server[1].flagNames == ["signal"])
@@ -37,13 +37,13 @@ struct PathManagerDecoderTests {
 
     @Test("GET_LIMITS")
     func limits() throws {
-        let limits = try #require(try Self.messages("cli", "get-limits").compactMap(PathManagerLimits.init).first)
+        let limits = try #require(try Self.messages("cli", "get-limits").filter { $0.type >= NetlinkMessage.firstFamilyType }.map { try PathManagerLimits($0) }.first)
         #expect(limits == PathManagerLimits(subflows: 2, addAddrAccepted: 2))
     }
 
     @Test("events decode into what ip mptcp monitor printed, in order", arguments: ["cli", "srv"])
     func events(side: String) throws {
-        let events = try Self.messages(side, "events").compactMap(PathManagerEvent.init)
+        let events = try Self.messages(side, "events").map { try PathManagerEvent($0) }
         let monitor = try Fixture.text("genl-6.18-\(side).ip-mptcp-monitor.txt").split(separator: "\n").filter { $0.hasPrefix("[") }
         let monitorKinds = monitor.map { line -> String in
             let name = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
@@ -87,9 +87,9 @@ struct PathManagerDecoderTests {
         payload[0] = 99
         payload += NetlinkAttributes.encode(type: 200, payload: [1, 2, 3])
         let message = NetlinkMessages.split(ByteView(NetlinkMessage.encode(type: original.type, flags: 0, sequence: 0, payload: payload))).messages[0]
-        let event = try #require(PathManagerEvent(message))
+        let event = try PathManagerEvent(message)
         #expect(event.kind == .unknown(99))
-        #expect(event.token == PathManagerEvent(original)?.token)
+        #expect(event.token == (try PathManagerEvent(original)).token)
         var log = PathManagerEventLog(capacity: 2)
         log.record(event)
         #expect(log.countsByKind["unknown"] == 1)
@@ -109,6 +109,38 @@ struct PathManagerDecoderTests {
         refused.resetReason = 6
         log.record(refused)
         #expect(log.closedSubflows[.init(error: "ECONNREFUSED", resetReason: "middlebox_interference")] == 1)
+    }
+
+    @Test("sticky errors: a malformed attribute list, a field of the wrong size or a missing id is an error, never a silent 0")
+    func strictDecoding() throws {
+        let original = try #require(try Self.messages("srv", "get-addr").first { $0.type >= NetlinkMessage.firstFamilyType })
+        func message(_ attributes: [UInt8]) -> NetlinkMessage {
+            NetlinkMessages.split(ByteView(NetlinkMessage.encode(type: original.type, flags: 0, sequence: 0,
+                                                                 payload: Array(original.payload.bytes.prefix(4)) + attributes))).messages[0]
+        }
+        func nest(_ inner: [UInt8]) -> [UInt8] { NetlinkAttributes.encode(type: MPTCPPathManagerFamily.Attribute.address, payload: inner, nested: true) }
+        let id = NetlinkAttributes.encode(type: MPTCPPathManagerFamily.AddressAttribute.id, payload: [7])
+        let flags = NetlinkAttributes.encodeU32(type: MPTCPPathManagerFamily.AddressAttribute.flags, 1)
+        #expect(try Endpoint(message(nest(id + flags))).id == 7)
+        #expect(throws: NetlinkDecodeError.missingAttribute("MPTCP_PM_ADDR_ATTR_ID")) { try Endpoint(message(nest(flags))) }
+        #expect(throws: NetlinkDecodeError.missingAttribute("MPTCP_PM_ADDR_ATTR_FLAGS")) { try Endpoint(message(nest(id))) }
+        let shortFlags = NetlinkAttributes.encode(type: MPTCPPathManagerFamily.AddressAttribute.flags, payload: [1, 0])
+        #expect(throws: NetlinkDecodeError.attributeLength(what: "MPTCP_PM_ADDR_ATTR_FLAGS", length: 2, expected: 4)) {
+            try Endpoint(message(nest(id + shortFlags)))
+        }
+        let badAddress = NetlinkAttributes.encode(type: MPTCPPathManagerFamily.AddressAttribute.address4, payload: [10, 0, 0])
+        #expect(throws: NetlinkDecodeError.self) { try Endpoint(message(nest(id + flags + badAddress))) }
+        // A list that ends inside an attribute header: the walk's own error is thrown.
+        #expect(throws: NetlinkDecodeError.self) { try Endpoint(message(nest(id + flags + [8, 0]))) }
+
+        let event = try #require(try Self.messages("cli", "events").first)
+        let badToken = NetlinkAttributes.encode(type: 1, payload: [1, 2])
+        var payload = Array(event.payload.bytes.prefix(4)) + badToken
+        let malformed = NetlinkMessages.split(ByteView(NetlinkMessage.encode(type: event.type, flags: 0, sequence: 0, payload: payload))).messages[0]
+        #expect(throws: NetlinkDecodeError.attributeLength(what: "MPTCP_ATTR_TOKEN", length: 2, expected: 4)) { try PathManagerEvent(malformed) }
+        payload = Array(event.payload.bytes.prefix(2))
+        let cut = NetlinkMessages.split(ByteView(NetlinkMessage.encode(type: event.type, flags: 0, sequence: 0, payload: payload))).messages[0]
+        #expect(throws: NetlinkDecodeError.self) { try PathManagerEvent(cut) }
     }
 
     @Test("a person reads errno and MP_RST reason names, not numbers")
@@ -135,17 +167,17 @@ struct PathManagerDecoderTests {
                 if generator.next() % 4 == 0 { bytes.removeSubrange(position...) } else { bytes[position] = UInt8(truncatingIfNeeded: generator.next()) }
             }
             for message in NetlinkMessages.split(ByteView(bytes)).messages {
-                _ = GenericNetlinkFamily(message)
-                _ = Endpoint(message)
-                _ = PathManagerLimits(message)
-                _ = PathManagerEvent(message)?.summary
+                _ = try? GenericNetlinkFamily(message)
+                _ = try? Endpoint(message)
+                _ = try? PathManagerLimits(message)
+                _ = (try? PathManagerEvent(message))?.summary
             }
         }
     }
 
     @Test("endpoint, limit and event series")
     func families() throws {
-        let endpoints = try Self.messages("srv", "get-addr").compactMap(Endpoint.init)
+        let endpoints = try Self.messages("srv", "get-addr").filter { $0.type >= NetlinkMessage.firstFamilyType }.map { try Endpoint($0) }
         let families = PathManagerFamilies.configuration(endpoints: endpoints, limits: PathManagerLimits(subflows: 2, addAddrAccepted: 0)) {
             $0 == 3 ? "s2" : nil
         }
@@ -157,7 +189,8 @@ struct PathManagerDecoderTests {
         #expect(families.first { $0.name == "mptcp_endpoints_by_flag" }?.samples.first { $0.labels[0].value == "signal" }?.value == .unsigned(2))
         #expect(families.first { $0.name == "mptcp_limit_add_addr_accepted" }?.samples.first?.value == .unsigned(0))
         let unavailable = PathManagerFamilies.events(nil, unavailableReason: "EPERM")
-        #expect(unavailable.map(\.name) == ["mptcp_pm_events_available", "mptcp_pm_events_total", "mptcp_pm_subflows_closed_total", "mptcp_pm_events_lost_total"])
+        #expect(unavailable.map(\.name) == ["mptcp_pm_events_available", "mptcp_pm_events_total", "mptcp_pm_subflows_closed_total",
+                                            "mptcp_pm_events_lost_total", "mptcp_pm_events_malformed_total"])
         #expect(unavailable[0].samples[0].value == .unsigned(0))
         #expect(unavailable.dropFirst().allSatisfy { $0.samples.isEmpty }, "declared, without samples")
     }

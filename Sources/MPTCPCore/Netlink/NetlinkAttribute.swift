@@ -7,6 +7,28 @@ public struct NetlinkAttribute: Sendable {
 
     public static let nestedFlag: UInt16 = 0x8000
     public static let byteOrderFlag: UInt16 = 0x4000
+
+    // Fixed-size scalars: nla_put_u8/u16/u32 give exactly that many bytes;
+    // any other length is a malformed attribute, never a silent 0.
+    public func u8(_ what: String) throws(NetlinkDecodeError) -> UInt8 { try exact(what, 1) { $0.u8(0) } }
+    public func u16(_ what: String) throws(NetlinkDecodeError) -> UInt16 { try exact(what, 2) { $0.u16(0) } }
+    /// Network byte order (`nla_put_be16`).
+    public func u16be(_ what: String) throws(NetlinkDecodeError) -> UInt16 { try exact(what, 2) { $0.u16be(0) } }
+    public func u32(_ what: String) throws(NetlinkDecodeError) -> UInt32 { try exact(what, 4) { $0.u32(0) } }
+    public func i32(_ what: String) throws(NetlinkDecodeError) -> Int32 { try exact(what, 4) { $0.i32(0) } }
+    /// An IPv4 (4 bytes) or IPv6 (16 bytes) address.
+    public func address(_ what: String, family: UInt8) throws(NetlinkDecodeError) -> IPAddress {
+        let size = family == IPAddress.inet ? 4 : 16
+        guard payload.count == size else { throw .attributeLength(what: what, length: payload.count, expected: size) }
+        return IPAddress(family: family, bytes: payload.bytes)
+    }
+
+    private func exact<T>(_ what: String, _ size: Int, _ read: (ByteView) -> T?) throws(NetlinkDecodeError) -> T {
+        guard payload.count == size, let value = read(payload) else {
+            throw .attributeLength(what: what, length: payload.count, expected: size)
+        }
+        return value
+    }
 }
 
 /// Attribute lists, decoded the way mdlayher/netlink does: every length is
@@ -42,6 +64,18 @@ public struct NetlinkAttributes: Sendable {
         // One to three bytes left: too short for an attribute header.
         if offset < bytes.count { return .truncated(what: "attribute header", offset: offset) }
         return nil
+    }
+
+    /// Walks an attribute list; the walk's own error (a malformed attribute)
+    /// and the first error `body` throws are thrown, never dropped.
+    public static func each(_ bytes: ByteView, _ body: (NetlinkAttribute) throws(NetlinkDecodeError) -> Void) throws(NetlinkDecodeError) {
+        var thrown: NetlinkDecodeError?
+        let error = scan(bytes) { attribute in
+            guard thrown == nil else { return }
+            do throws(NetlinkDecodeError) { try body(attribute) } catch { thrown = error }
+        }
+        if let thrown { throw thrown }
+        if let error { throw error }
     }
 
     /// The first attribute of `type`.

@@ -14,6 +14,8 @@ public struct NetlinkMessage: Sendable {
     public static let typeError: UInt16 = 2
     public static let typeDone: UInt16 = 3
     public static let typeOverrun: UInt16 = 4
+    /// NLMSG_MIN_TYPE: types below are control messages; families (generic netlink ids) start here.
+    public static let firstFamilyType: UInt16 = 0x10
     public static let flagRequest: UInt16 = 0x1
     public static let flagMulti: UInt16 = 0x2
     public static let flagAck: UInt16 = 0x4
@@ -55,6 +57,10 @@ public enum NetlinkDecodeError: Error, Sendable, Equatable, CustomStringConverti
     case kernelError(Int32)
     /// `NLMSG_OVERRUN`: data was lost.
     case overrun
+    /// A fixed-size attribute whose payload is not that size.
+    case attributeLength(what: String, length: Int, expected: Int)
+    /// An attribute the message cannot be understood without.
+    case missingAttribute(String)
 
     public var description: String {
         switch self {
@@ -62,6 +68,8 @@ public enum NetlinkDecodeError: Error, Sendable, Equatable, CustomStringConverti
         case let .invalidLength(length): return "netlink message length \(length) is smaller than its header"
         case let .kernelError(code): return "kernel answered error \(code)"
         case .overrun: return "netlink overrun: messages were lost"
+        case let .attributeLength(what, length, expected): return "netlink attribute \(what) has \(length) bytes, expected \(expected)"
+        case let .missingAttribute(what): return "netlink message without its \(what) attribute"
         }
     }
 }

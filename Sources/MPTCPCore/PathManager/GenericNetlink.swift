@@ -28,9 +28,10 @@ public enum GenericNetlink {
     }
 
     /// The command of a generic netlink message and the view on its attributes.
-    public static func split(_ message: NetlinkMessage) -> (command: UInt8, version: UInt8, attributes: ByteView)? {
-        guard let command = message.payload.u8(0), let version = message.payload.u8(1),
-              message.payload.count >= headerSize else { return nil }
+    public static func split(_ message: NetlinkMessage) throws(NetlinkDecodeError) -> (command: UInt8, version: UInt8, attributes: ByteView) {
+        guard message.payload.count >= headerSize, let command = message.payload.u8(0), let version = message.payload.u8(1) else {
+            throw .truncated(what: "genlmsghdr", offset: message.payload.count)
+        }
         return (command, version, message.payload.suffix(from: headerSize))
     }
 }
@@ -42,24 +43,24 @@ public struct GenericNetlinkFamily: Sendable, Equatable {
     /// Multicast group name → id.
     public var groups: [String: UInt32]
 
-    /// Decodes the reply to CTRL_CMD_GETFAMILY; nil without a family id.
-    public init?(_ message: NetlinkMessage) {
-        guard let (_, _, attributes) = GenericNetlink.split(message) else { return nil }
+    /// Decodes the reply to CTRL_CMD_GETFAMILY.
+    public init(_ message: NetlinkMessage) throws(NetlinkDecodeError) {
+        let (_, _, attributes) = try GenericNetlink.split(message)
         var id: UInt16?
         var version: UInt32 = 0
         var groups: [String: UInt32] = [:]
-        _ = NetlinkAttributes.scan(attributes) { attribute in
+        try NetlinkAttributes.each(attributes) { attribute throws(NetlinkDecodeError) in
             switch attribute.type {
-            case GenericNetlink.ControllerAttribute.familyID: id = attribute.payload.u16(0)
-            case GenericNetlink.ControllerAttribute.version: version = attribute.payload.u32(0) ?? 0
+            case GenericNetlink.ControllerAttribute.familyID: id = try attribute.u16("CTRL_ATTR_FAMILY_ID")
+            case GenericNetlink.ControllerAttribute.version: version = try attribute.u32("CTRL_ATTR_VERSION")
             case GenericNetlink.ControllerAttribute.multicastGroups:
-                _ = NetlinkAttributes.scan(attribute.payload) { group in
+                try NetlinkAttributes.each(attribute.payload) { group throws(NetlinkDecodeError) in
                     var name: String?
                     var groupID: UInt32?
-                    _ = NetlinkAttributes.scan(group.payload) { field in
+                    try NetlinkAttributes.each(group.payload) { field throws(NetlinkDecodeError) in
                         switch field.type {
                         case GenericNetlink.ControllerAttribute.groupName: name = field.payload.string
-                        case GenericNetlink.ControllerAttribute.groupID: groupID = field.payload.u32(0)
+                        case GenericNetlink.ControllerAttribute.groupID: groupID = try field.u32("CTRL_ATTR_MCAST_GRP_ID")
                         default: break
                         }
                     }
@@ -68,7 +69,7 @@ public struct GenericNetlinkFamily: Sendable, Equatable {
             default: break
             }
         }
-        guard let id else { return nil }
+        guard let id else { throw .missingAttribute("CTRL_ATTR_FAMILY_ID") }
         self.id = id
         self.version = version
         self.groups = groups

@@ -64,41 +64,44 @@ public struct Endpoint: Sendable, Equatable {
     public func has(_ name: String) -> Bool { flagNames.contains(name) }
 
     /// Decodes one GET_ADDR reply message: the `MPTCP_PM_ATTR_ADDR` nest.
-    public init?(_ message: NetlinkMessage) {
-        guard let (_, _, attributes) = GenericNetlink.split(message) else { return nil }
+    /// A malformed list, a scalar of the wrong size, or no id is an error.
+    public init(_ message: NetlinkMessage) throws(NetlinkDecodeError) {
+        let (_, _, attributes) = try GenericNetlink.split(message)
         var nest: ByteView?
-        _ = NetlinkAttributes.scan(attributes) { if $0.type == MPTCPPathManagerFamily.Attribute.address { nest = $0.payload } }
-        guard let nest else { return nil }
-        self.init(nest: nest)
+        try NetlinkAttributes.each(attributes) { if $0.type == MPTCPPathManagerFamily.Attribute.address { nest = $0.payload } }
+        guard let nest else { throw .missingAttribute("MPTCP_PM_ATTR_ADDR") }
+        try self.init(nest: nest)
     }
 
-    init?(nest: ByteView) {
+    init(nest: ByteView) throws(NetlinkDecodeError) {
         var id: UInt8?
-        var family: UInt16 = 0
-        var address: IPAddress?
-        var port: UInt16 = 0, flags: UInt32 = 0
+        var family: UInt16?
+        var address: (family: UInt8, attribute: NetlinkAttribute)?
+        // Absent means none: the kernel writes PORT always and IF_IDX only when set.
+        var port: UInt16 = 0, flags: UInt32?
         var interfaceIndex: Int32 = 0
-        _ = NetlinkAttributes.scan(nest) { attribute in
-            let payload = attribute.payload
+        try NetlinkAttributes.each(nest) { attribute throws(NetlinkDecodeError) in
             switch attribute.type {
-            case MPTCPPathManagerFamily.AddressAttribute.family: family = payload.u16(0) ?? 0
-            case MPTCPPathManagerFamily.AddressAttribute.id: id = payload.u8(0)
-            case MPTCPPathManagerFamily.AddressAttribute.address4 where payload.count == 4:
-                address = IPAddress(family: IPAddress.inet, bytes: payload.bytes)
-            case MPTCPPathManagerFamily.AddressAttribute.address6 where payload.count == 16:
-                address = IPAddress(family: IPAddress.inet6, bytes: payload.bytes)
+            case MPTCPPathManagerFamily.AddressAttribute.family: family = try attribute.u16("MPTCP_PM_ADDR_ATTR_FAMILY")
+            case MPTCPPathManagerFamily.AddressAttribute.id: id = try attribute.u8("MPTCP_PM_ADDR_ATTR_ID")
+            case MPTCPPathManagerFamily.AddressAttribute.address4: address = (IPAddress.inet, attribute)
+            case MPTCPPathManagerFamily.AddressAttribute.address6: address = (IPAddress.inet6, attribute)
             // Host byte order on current kernels (nla_put_u16 of ntohs(port)),
             // even though the YAML spec says big-endian.
-            case MPTCPPathManagerFamily.AddressAttribute.port: port = payload.u16(0) ?? 0
-            case MPTCPPathManagerFamily.AddressAttribute.flags: flags = payload.u32(0) ?? 0
-            case MPTCPPathManagerFamily.AddressAttribute.interfaceIndex: interfaceIndex = payload.i32(0) ?? 0
+            case MPTCPPathManagerFamily.AddressAttribute.port: port = try attribute.u16("MPTCP_PM_ADDR_ATTR_PORT")
+            case MPTCPPathManagerFamily.AddressAttribute.flags: flags = try attribute.u32("MPTCP_PM_ADDR_ATTR_FLAGS")
+            case MPTCPPathManagerFamily.AddressAttribute.interfaceIndex: interfaceIndex = try attribute.i32("MPTCP_PM_ADDR_ATTR_IF_IDX")
             default: break
             }
         }
-        guard let id else { return nil }
+        guard let id else { throw .missingAttribute("MPTCP_PM_ADDR_ATTR_ID") }
+        guard let flags else { throw .missingAttribute("MPTCP_PM_ADDR_ATTR_FLAGS") }
         _ = family
         self.id = id
-        self.address = address
+        self.address = try address.map { address throws(NetlinkDecodeError) in
+            try address.attribute.address(address.family == IPAddress.inet ? "MPTCP_PM_ADDR_ATTR_ADDR4" : "MPTCP_PM_ADDR_ATTR_ADDR6",
+                                          family: address.family)
+        }
         self.port = port
         self.flags = flags
         self.interfaceIndex = interfaceIndex
@@ -123,13 +126,14 @@ public struct PathManagerLimits: Sendable, Equatable {
         self.addAddrAccepted = addAddrAccepted
     }
 
-    public init?(_ message: NetlinkMessage) {
-        guard let (_, _, attributes) = GenericNetlink.split(message) else { return nil }
+    /// Decodes the GET_LIMITS reply; a limit the kernel did not send stays unknown (nil).
+    public init(_ message: NetlinkMessage) throws(NetlinkDecodeError) {
+        let (_, _, attributes) = try GenericNetlink.split(message)
         var subflows: UInt32?, accepted: UInt32?
-        _ = NetlinkAttributes.scan(attributes) { attribute in
+        try NetlinkAttributes.each(attributes) { attribute throws(NetlinkDecodeError) in
             switch attribute.type {
-            case MPTCPPathManagerFamily.Attribute.subflows: subflows = attribute.payload.u32(0)
-            case MPTCPPathManagerFamily.Attribute.receiveAddAddrs: accepted = attribute.payload.u32(0)
+            case MPTCPPathManagerFamily.Attribute.subflows: subflows = try attribute.u32("MPTCP_PM_ATTR_SUBFLOWS")
+            case MPTCPPathManagerFamily.Attribute.receiveAddAddrs: accepted = try attribute.u32("MPTCP_PM_ATTR_RCV_ADD_ADDRS")
             default: break
             }
         }

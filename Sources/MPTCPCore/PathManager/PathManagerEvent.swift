@@ -80,31 +80,32 @@ public struct PathManagerEvent: Sendable, Equatable {
     public init(kind: Kind) { self.kind = kind }
 
     /// Decodes one event message; unknown attributes are skipped, an unknown
-    /// command is kept as ``Kind/unknown(_:)``.
-    public init?(_ message: NetlinkMessage) {
-        guard let (command, _, attributes) = GenericNetlink.split(message) else { return nil }
+    /// command is kept as ``Kind/unknown(_:)``. A malformed list or a known
+    /// attribute of the wrong size is an error (never a field silently 0).
+    public init(_ message: NetlinkMessage) throws(NetlinkDecodeError) {
+        let (command, _, attributes) = try GenericNetlink.split(message)
         var event = PathManagerEvent(kind: Kind(command))
-        _ = NetlinkAttributes.scan(attributes) { attribute in
-            let payload = attribute.payload
+        try NetlinkAttributes.each(attributes) { attribute throws(NetlinkDecodeError) in
             switch attribute.type {
-            case Attribute.token: event.token = payload.u32(0)
-            case Attribute.family: event.family = payload.u16(0)
-            case Attribute.localID: event.localID = payload.u8(0)
-            case Attribute.remoteID: event.remoteID = payload.u8(0)
-            case Attribute.source4 where payload.count == 4: event.source = IPAddress(family: IPAddress.inet, bytes: payload.bytes)
-            case Attribute.source6 where payload.count == 16: event.source = IPAddress(family: IPAddress.inet6, bytes: payload.bytes)
-            case Attribute.destination4 where payload.count == 4: event.destination = IPAddress(family: IPAddress.inet, bytes: payload.bytes)
-            case Attribute.destination6 where payload.count == 16: event.destination = IPAddress(family: IPAddress.inet6, bytes: payload.bytes)
-            case Attribute.sourcePort: event.sourcePort = payload.u16be(0)          // network order, unlike endpoint ports
-            case Attribute.destinationPort: event.destinationPort = payload.u16be(0)
-            case Attribute.backup: event.backup = payload.u8(0)
-            case Attribute.error: event.error = payload.u8(0)
-            case Attribute.flags: event.flags = payload.u16(0)
-            case Attribute.timeout: event.timeout = payload.u32(0)
-            case Attribute.interfaceIndex: event.interfaceIndex = payload.i32(0)
-            case Attribute.resetReason: event.resetReason = payload.u32(0)
-            case Attribute.resetFlags: event.resetFlags = payload.u32(0)
-            case Attribute.serverSide: event.serverSide = payload.u8(0)
+            case Attribute.token: event.token = try attribute.u32("MPTCP_ATTR_TOKEN")
+            case Attribute.family: event.family = try attribute.u16("MPTCP_ATTR_FAMILY")
+            case Attribute.localID: event.localID = try attribute.u8("MPTCP_ATTR_LOC_ID")
+            case Attribute.remoteID: event.remoteID = try attribute.u8("MPTCP_ATTR_REM_ID")
+            case Attribute.source4: event.source = try attribute.address("MPTCP_ATTR_SADDR4", family: IPAddress.inet)
+            case Attribute.source6: event.source = try attribute.address("MPTCP_ATTR_SADDR6", family: IPAddress.inet6)
+            case Attribute.destination4: event.destination = try attribute.address("MPTCP_ATTR_DADDR4", family: IPAddress.inet)
+            case Attribute.destination6: event.destination = try attribute.address("MPTCP_ATTR_DADDR6", family: IPAddress.inet6)
+            // Network order, unlike endpoint ports.
+            case Attribute.sourcePort: event.sourcePort = try attribute.u16be("MPTCP_ATTR_SPORT")
+            case Attribute.destinationPort: event.destinationPort = try attribute.u16be("MPTCP_ATTR_DPORT")
+            case Attribute.backup: event.backup = try attribute.u8("MPTCP_ATTR_BACKUP")
+            case Attribute.error: event.error = try attribute.u8("MPTCP_ATTR_ERROR")
+            case Attribute.flags: event.flags = try attribute.u16("MPTCP_ATTR_FLAGS")
+            case Attribute.timeout: event.timeout = try attribute.u32("MPTCP_ATTR_TIMEOUT")
+            case Attribute.interfaceIndex: event.interfaceIndex = try attribute.i32("MPTCP_ATTR_IF_IDX")
+            case Attribute.resetReason: event.resetReason = try attribute.u32("MPTCP_ATTR_RESET_REASON")
+            case Attribute.resetFlags: event.resetFlags = try attribute.u32("MPTCP_ATTR_RESET_FLAGS")
+            case Attribute.serverSide: event.serverSide = try attribute.u8("MPTCP_ATTR_SERVER_SIDE")
             default: break
             }
         }
@@ -148,6 +149,9 @@ public struct PathManagerEvent: Sendable, Equatable {
 /// error and reset reason, and a bounded ring of the most recent events.
 public struct PathManagerEventLog: Sendable {
     public private(set) var countsByKind: [String: UInt64] = [:]
+    /// Event messages that could not be decoded (a malformed attribute list or
+    /// a field of the wrong size): counted, never recorded half-read.
+    public var malformed: UInt64 = 0
     /// Key: (error text, reset reason text).
     public private(set) var closedSubflows: [SubflowCloseKey: UInt64] = [:]
     public private(set) var recent: [PathManagerEvent] = []

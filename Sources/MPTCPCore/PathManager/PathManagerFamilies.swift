@@ -91,7 +91,10 @@ public enum PathManagerFamilies {
         families += [byType, closed,
                      MetricFamily(name: "mptcp_pm_events_lost_total",
                                   help: "Times the kernel dropped path-manager events because the exporter's socket buffer was full (ENOBUFS).",
-                                  type: .counter, samples: available.map { [Sample(value: .unsigned($0.lost))] } ?? [])]
+                                  type: .counter, samples: available.map { [Sample(value: .unsigned($0.lost))] } ?? []),
+                     MetricFamily(name: "mptcp_pm_events_malformed_total",
+                                  help: "Path-manager event messages that could not be decoded (a malformed attribute, a field of the wrong size) and were not counted by type.",
+                                  type: .counter, samples: available.map { [Sample(value: .unsigned($0.malformed))] } ?? [])]
         return families
     }
 

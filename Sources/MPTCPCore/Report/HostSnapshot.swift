@@ -62,11 +62,11 @@ public struct HostSnapshot: Sendable {
     }
 
     public var endpoints: [Endpoint]? {
-        endpointsRaw.map { raw in raw.flatMap { NetlinkMessages.split(ByteView($0)).messages.compactMap(Endpoint.init) } }
+        endpointsRaw.map { Self.decodeAll($0) { message throws(NetlinkDecodeError) in try Endpoint(message) }.values }
     }
 
     public var limits: PathManagerLimits? {
-        limitsRaw.flatMap { raw in raw.flatMap { NetlinkMessages.split(ByteView($0)).messages.compactMap(PathManagerLimits.init) }.first }
+        limitsRaw.flatMap { Self.decodeAll($0) { message throws(NetlinkDecodeError) in try PathManagerLimits(message) }.values.first }
     }
 
     public var sysctls: MPTCPSysctls {
@@ -77,7 +77,31 @@ public struct HostSnapshot: Sendable {
 
     /// Events in arrival order (the receive time is not kept in the raw bytes).
     public var events: [PathManagerEvent]? {
-        eventsRaw.map { raw in raw.flatMap { NetlinkMessages.split(ByteView($0)).messages.compactMap(PathManagerEvent.init) } }
+        eventsRaw.map { Self.decodeAll($0) { message throws(NetlinkDecodeError) in try PathManagerEvent(message) }.values }
+    }
+
+    /// What in the archive's datagrams could not be decoded: reported with the
+    /// collection errors, never silently left out.
+    public var decodeErrors: [String] {
+        var errors: [String] = []
+        if let raw = endpointsRaw { errors += Self.decodeAll(raw) { message throws(NetlinkDecodeError) in try Endpoint(message) }.errors.map { "endpoints: \($0)" } }
+        if let raw = limitsRaw { errors += Self.decodeAll(raw) { message throws(NetlinkDecodeError) in try PathManagerLimits(message) }.errors.map { "limits: \($0)" } }
+        if let raw = eventsRaw { errors += Self.decodeAll(raw) { message throws(NetlinkDecodeError) in try PathManagerEvent(message) }.errors.map { "events: \($0)" } }
+        return errors
+    }
+
+    /// Decodes every generic netlink message of the datagrams (control messages
+    /// such as NLMSG_DONE skipped) and keeps what failed, with why.
+    static func decodeAll<T>(_ raw: [[UInt8]], _ decode: (NetlinkMessage) throws(NetlinkDecodeError) -> T) -> (values: [T], errors: [String]) {
+        var values: [T] = [], errors: [String] = []
+        for datagram in raw {
+            let (messages, error) = NetlinkMessages.split(ByteView(datagram))
+            if let error { errors.append("\(error)") }
+            for message in messages where message.type >= NetlinkMessage.firstFamilyType {
+                do { values.append(try decode(message)) } catch { errors.append("\(error)") }
+            }
+        }
+        return (values, errors)
     }
 
     public var interval: Double { max(0, second.time - first.time) }

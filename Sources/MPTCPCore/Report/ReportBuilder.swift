@@ -96,10 +96,10 @@ public enum ReportBuilder {
         let findings = FindingRules.evaluate(.init(
             first: first, second: second, sysctls: sysctls, endpoints: endpoints, limits: limits,
             connections: connections, routeChecks: snapshot.routeChecks, interval: snapshot.interval,
-            collectionErrors: snapshot.collectionErrors))
+            collectionErrors: snapshot.collectionErrors + snapshot.decodeErrors))
 
         return Report(host: host, intervalSeconds: snapshot.interval, sampledAt: [snapshot.first.time, snapshot.second.time],
                       pathManager: pathManager, connections: connectionSummary, diagrams: diagrams, tcp: tcp,
-                      events: eventSummary, findings: findings, collectionErrors: snapshot.collectionErrors)
+                      events: eventSummary, findings: findings, collectionErrors: snapshot.collectionErrors + snapshot.decodeErrors)
     }
 }
