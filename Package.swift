@@ -142,6 +142,12 @@ let package = Package(
             ]
         ),
         .target(
+            // Test doubles of the kernel layer: kept out of the shipped modules.
+            name: "MPTCPKernelTesting",
+            dependencies: ["MPTCPCore", "MPTCPKernel"],
+            path: "Tests/MPTCPKernelTesting"
+        ),
+        .target(
             name: "TestSupport",
             dependencies: ["MPTCPCore"],
             path: "Tests/TestSupport"
@@ -153,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MPTCPCollectorsTests",
-            dependencies: ["MPTCPCore", "MPTCPCollectors", "MPTCPKernel", "TestSupport"]
+            dependencies: ["MPTCPCore", "MPTCPCollectors", "MPTCPKernel", "MPTCPKernelTesting", "TestSupport"]
         ),
         .testTarget(
             name: "MPTCPServerTests",

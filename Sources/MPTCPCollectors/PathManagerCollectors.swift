@@ -23,9 +23,7 @@ public final class PathManagerCollector: Collector {
                 let endpoints = try pm.endpoints().endpoints
                 let limits = try pm.limits().limits
                 let interfaces = InterfaceTable.read()
-                return PathManagerFamilies.configuration(endpoints: endpoints, limits: limits) { index in
-                    interfaces.namesByIndex[UInt32(bitPattern: index)]
-                }
+                return PathManagerFamilies.configuration(endpoints: endpoints, limits: limits, interfaceNames: interfaces.namesByIndex)
             } catch {
                 client = nil       // reopen (and resolve the family again) next time
                 throw CollectorError("\(error)")

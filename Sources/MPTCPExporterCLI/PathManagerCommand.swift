@@ -40,9 +40,7 @@ public struct PathManagerCommand: ParsableCommand {
             var line = "  id \(endpoint.id) \(endpoint.address.map { "\($0)" } ?? "-")"
             if endpoint.port != 0 { line += " port \(endpoint.port)" }
             line += " " + endpoint.flagNames.joined(separator: " ")
-            if endpoint.interfaceIndex != 0 {
-                line += " dev \(interfaces.namesByIndex[UInt32(bitPattern: endpoint.interfaceIndex)] ?? String(endpoint.interfaceIndex))"
-            }
+            if let interface = endpoint.interfaceName(interfaces.namesByIndex) { line += " dev \(interface)" }
             print(line)
         }
         print("limits: subflows \(limits.subflows.map(String.init) ?? "?") add_addr_accepted \(limits.addAddrAccepted.map(String.init) ?? "?")")

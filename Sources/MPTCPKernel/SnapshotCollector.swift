@@ -116,7 +116,7 @@ public enum RouteLookup {
                 }
                 checks.append(RouteCheck(
                     endpointID: endpoint.id, source: "\(source)", destination: "\(destination)",
-                    interface: index.map { interfaces.namesByIndex[$0] ?? "ifindex \($0)" },
+                    interface: index.map { InterfaceTable.name(of: $0, in: interfaces.namesByIndex) },
                     error: index == nil ? ErrnoNames.name(errorCode ?? 0) : nil))
             }
         }

@@ -3,15 +3,6 @@ import MPTCPCore
 /// Draws a ``TopState`` into a ``Frame`` of the given size. Pure: golden
 /// tests render fixture snapshots at 80×24 and 160×50.
 public enum TopRenderer {
-    /// Counters that signal trouble: they stand out when they move.
-    static let trouble: Set<String> = [
-        "MPCapableFallbackSYNACK", "MPCapableFallbackACK", "MPCapableSYNTXDrop", "MPCapableSYNTXDisabled", "Blackhole",
-        "MPFallbackTokenInit", "MPJoinNoTokenFound", "MPJoinAckHMacFailure", "MPJoinSynAckHMacFailure", "MPJoinRejected",
-        "MPJoinSynTxCreatSkErr", "MPJoinSynTxBindErr", "MPJoinSynTxConnectErr", "MPFailTx", "MPFailRx", "DataCsumErr",
-        "InfiniteMapTx", "InfiniteMapRx", "SubflowStale", "AddAddrDrop", "RmAddrDrop", "RcvPruned", "DSSCorruptionFallback",
-        "DSSCorruptionReset", "DssFallback", "MPCapableDataFallback", "MD5SigFallback", "FallbackFailed", "MPRstTx", "MPRstRx",
-    ]
-
     public static func render(_ state: TopState, width: Int, height: Int) -> Frame {
         var frame = Frame(width: width)
         header(state, into: &frame, width: width)
@@ -224,7 +215,7 @@ public enum TopRenderer {
                 }
                 let rate = state.rate(counter: name)
                 let moving = (rate ?? 0) > 0
-                let alarming = moving && trouble.contains(name)
+                let alarming = moving && CounterCatalog.signalsTrouble(name)
                 let text = " " + (alarming ? "!" : " ") + mark + " " + Columns.pad(name, max(0, width - 29))
                     + Columns.right(String(current.counters[name] ?? 0), 12) + Columns.right(rate.map { Columns.rate($0) } ?? "-", 10)
                 lines.append([Frame.Span(text, alarming ? .alert : (moving ? .bold : .normal))])

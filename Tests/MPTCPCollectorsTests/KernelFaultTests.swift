@@ -3,6 +3,7 @@ import Logging
 import MPTCPCollectors
 import MPTCPCore
 import MPTCPKernel
+import MPTCPKernelTesting
 import Synchronization
 import Testing
 

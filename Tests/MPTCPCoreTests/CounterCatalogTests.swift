@@ -73,4 +73,20 @@ struct CounterCatalogTests {
         #expect(descriptor.seriesName == "mptcp_ext_mp_join_future_thing_total")
         #expect(descriptor.helpText.hasPrefix("MPTcpExtMPJoinFutureThing: "))
     }
+
+    @Test("trouble is derived from the table: branches and the abnormal-termination diagram, never the main flow")
+    func trouble() {
+        // What mptcp-top used to list by hand is all covered by the rule.
+        for name in ["MPCapableFallbackSYNACK", "MPCapableFallbackACK", "MPCapableSYNTXDrop", "MPCapableSYNTXDisabled", "Blackhole",
+                     "MPFallbackTokenInit", "MPJoinNoTokenFound", "MPJoinAckHMacFailure", "MPJoinSynAckHMacFailure", "MPJoinRejected",
+                     "MPJoinSynTxCreatSkErr", "MPJoinSynTxBindErr", "MPJoinSynTxConnectErr", "MPFailTx", "MPFailRx", "DataCsumErr",
+                     "InfiniteMapTx", "InfiniteMapRx", "SubflowStale", "AddAddrDrop", "RmAddrDrop", "RcvPruned", "DSSCorruptionFallback",
+                     "DSSCorruptionReset", "DssFallback", "MPCapableDataFallback", "MD5SigFallback", "FallbackFailed", "MPRstTx", "MPRstRx"] {
+            #expect(CounterCatalog.signalsTrouble(name), "\(name)")
+        }
+        for name in ["MPCapableSYNTX", "MPCapableSYNACKRX", "MPJoinSynRx", "MPJoinAckRx", "AddAddr", "MPCurrEstab", "OFOQueue"] {
+            #expect(!CounterCatalog.signalsTrouble(name), "\(name)")
+        }
+        #expect(!CounterCatalog.signalsTrouble("SomeCounterOfAFutureKernel"), "unknown counters are not alarming")
+    }
 }

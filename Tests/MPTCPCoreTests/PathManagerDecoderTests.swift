@@ -143,6 +143,22 @@ struct PathManagerDecoderTests {
         #expect(throws: NetlinkDecodeError.self) { try PathManagerEvent(cut) }
     }
 
+    @Test("one fallback for an endpoint's interface: none, its name, or ifindex<N>, in every view")
+    func interfaceFallback() {
+        let none = Endpoint(id: 1, address: nil, flags: 0)
+        let known = Endpoint(id: 2, address: nil, interfaceIndex: 3, flags: 0)
+        let gone = Endpoint(id: 3, address: nil, interfaceIndex: 5, flags: 0)
+        let names: [UInt32: String] = [3: "s2"]
+        #expect(none.interfaceName(names) == nil)
+        #expect(known.interfaceName(names) == "s2")
+        #expect(gone.interfaceName(names) == "ifindex5")
+        let live = LiveSnapshot.make(time: 0, hostname: "", kernel: "", netstat: nil, connections: nil, endpoints: [gone], limits: nil,
+                                     sysctls: nil, interfaceNames: names, events: nil, errors: [])
+        #expect(live.endpoints.first?.interface == "ifindex5")
+        let series = PathManagerFamilies.configuration(endpoints: [gone], limits: PathManagerLimits(subflows: 0, addAddrAccepted: 0), interfaceNames: names)
+        #expect(series.first { $0.name == "mptcp_endpoint_info" }?.samples.first?.labels.contains { $0.name == "interface" && $0.value == "ifindex5" } == true)
+    }
+
     @Test("a person reads errno and MP_RST reason names, not numbers")
     func namesInSummaries() {
         var closed = PathManagerEvent(kind: .subflowClosed)
@@ -178,9 +194,8 @@ struct PathManagerDecoderTests {
     @Test("endpoint, limit and event series")
     func families() throws {
         let endpoints = try Self.messages("srv", "get-addr").filter { $0.type >= NetlinkMessage.firstFamilyType }.map { try Endpoint($0) }
-        let families = PathManagerFamilies.configuration(endpoints: endpoints, limits: PathManagerLimits(subflows: 2, addAddrAccepted: 0)) {
-            $0 == 3 ? "s2" : nil
-        }
+        let families = PathManagerFamilies.configuration(endpoints: endpoints, limits: PathManagerLimits(subflows: 2, addAddrAccepted: 0),
+                                                         interfaceNames: [3: "s2"])
         let info = try #require(families.first { $0.name == "mptcp_endpoint_info" })
         #expect(info.samples.map { Dictionary(uniqueKeysWithValues: $0.labels.map { ($0.name, $0.value) }) } == [
             ["id": "1", "address": "10.77.2.2", "port": "", "interface": "s2", "flags": "signal"],

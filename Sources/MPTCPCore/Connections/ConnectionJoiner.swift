@@ -19,16 +19,6 @@ public struct ConnectionJoiner {
         self.interfaces = interfaces
     }
 
-    /// The whole join at once.
-    public static func join(
-        mptcp: [DiagSocket], tcp: [DiagSocket], interfaces: InterfaceTable = InterfaceTable()
-    ) -> ConnectionSnapshot {
-        var joiner = ConnectionJoiner(interfaces: interfaces)
-        for socket in mptcp { joiner.addMPTCP(socket) }
-        for socket in tcp { joiner.addTCP(socket) }
-        return joiner.finish()
-    }
-
     /// The join of raw dumps kept by name (`mptcp-inet`, `mptcp-inet6`,
     /// `tcp-inet`, `tcp-inet6`: what snapshots and archives store).
     public static func join(raw: [String: [[UInt8]]], interfaces: InterfaceTable = InterfaceTable()) -> ConnectionSnapshot {

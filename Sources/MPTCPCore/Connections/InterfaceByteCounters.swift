@@ -46,18 +46,6 @@ public struct InterfaceByteCounters: Sendable {
     /// Bytes of the subflows recorded since ``beginUpdate()``.
     private var sums = InterfaceSums()
 
-    /// Takes the subflows of a new snapshot and returns the bytes per
-    /// interface: closed subflows plus the subflows open now.
-    public mutating func update(with snapshot: ConnectionSnapshot) -> [String: Bytes] {
-        beginUpdate()
-        for connection in snapshot.connections.indices {
-            snapshot.connections[connection].subflows.withUnsafeBufferPointer { subflows in
-                for index in subflows.indices { record(subflows[index]) }
-            }
-        }
-        return finishUpdate()
-    }
-
     /// Starts an update: the subflows ``record(_:)`` sees until
     /// ``finishUpdate()`` are the ones open now. Starting again before
     /// finishing drops the sums of the unfinished update (the subflows it

@@ -17,6 +17,12 @@ public struct InterfaceTable: Sendable, Equatable {
     public var entries: [Entry]
     public var namesByIndex: [UInt32: String]
 
+    /// An interface's name, or `ifindex<N>` when `names` does not know it:
+    /// the one fallback for an index without a name (endpoints, routes).
+    public static func name(of index: UInt32, in names: [UInt32: String]) -> String {
+        names[index] ?? "ifindex\(index)"
+    }
+
     public init(entries: [Entry] = [], namesByIndex: [UInt32: String] = [:]) {
         self.entries = entries
         self.namesByIndex = namesByIndex

@@ -129,7 +129,7 @@ public enum CounterCatalog {
         }
         let act = "mp_capable_active", pas = "mp_capable_passive"
         let jin = "mp_join_accepted", jout = "mp_join_initiated"
-        let addr = "address_management", fb = "fallback_termination", data = "data"
+        let addr = "address_management", fb = abnormalDiagramID, data = "data"
         return [
             // MP_CAPABLE, active opens.
             c("MPCapableSYNTXDisabled", act, 0, .branch, "Connections opened as plain TCP without trying MPTCP, because active MPTCP is disabled for a while after a firewall blackhole was detected (see Blackhole and net.mptcp.blackhole_timeout)."),
@@ -269,6 +269,19 @@ public enum CounterCatalog {
 
     /// The descriptor of any MPTcpExt counter the kernel has: the known one, or
     /// a generic one in the `other` diagram for names this table does not know.
+    /// The diagram of abnormal termination and fallback (MP_FAIL, infinite
+    /// mappings, MP_FASTCLOSE, MP_RST, fallbacks after the handshake).
+    public static let abnormalDiagramID = "fallback_termination"
+
+    /// Whether a counter that moves signals trouble: a branch, where packets
+    /// leave their flow (a fallback, a drop, an error), or any counter of the
+    /// abnormal-termination diagram. `mptcp-top` marks these when they move;
+    /// derived from the table, so a counter added to it is marked by its role.
+    public static func signalsTrouble(_ name: String) -> Bool {
+        let descriptor = descriptor(mptcpCounter: name)
+        return descriptor.role == .branch || descriptor.diagram == abnormalDiagramID
+    }
+
     public static func descriptor(mptcpCounter name: String) -> CounterDescriptor {
         if let known = known(section: "MPTcpExt", name: name) { return known }
         return CounterDescriptor(

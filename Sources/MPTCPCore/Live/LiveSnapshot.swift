@@ -217,7 +217,7 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         snapshot.endpoints = (endpoints ?? []).map { endpoint in
             EndpointEntry(id: Int(endpoint.id), address: endpoint.address.map { "\($0)" } ?? "",
                           port: endpoint.port == 0 ? nil : Int(endpoint.port),
-                          interface: endpoint.interfaceIndex == 0 ? nil : interfaceNames[UInt32(bitPattern: endpoint.interfaceIndex)],
+                          interface: endpoint.interfaceName(interfaceNames),
                           flags: endpoint.flagNames)
         }
         snapshot.limits = limits.map { LimitsEntry(subflows: $0.subflows.map(Int.init), addAddrAccepted: $0.addAddrAccepted.map(Int.init)) }

@@ -63,6 +63,13 @@ public struct Endpoint: Sendable, Equatable {
 
     public func has(_ name: String) -> Bool { flagNames.contains(name) }
 
+    /// The endpoint's `dev`: nil when it has none, its name when `names`
+    /// knows the index, else `ifindex<N>` (an interface gone or in another
+    /// namespace). The one mapping every view uses.
+    public func interfaceName(_ names: [UInt32: String]) -> String? {
+        interfaceIndex == 0 ? nil : InterfaceTable.name(of: UInt32(bitPattern: interfaceIndex), in: names)
+    }
+
     /// Decodes one GET_ADDR reply message: the `MPTCP_PM_ATTR_ADDR` nest.
     /// A malformed list, a scalar of the wrong size, or no id is an error.
     public init(_ message: NetlinkMessage) throws(NetlinkDecodeError) {

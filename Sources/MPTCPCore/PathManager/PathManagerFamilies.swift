@@ -2,13 +2,13 @@
 public enum PathManagerFamilies {
     /// Collector `path_manager`: endpoints and limits.
     public static func configuration(endpoints: [Endpoint], limits: PathManagerLimits,
-                                     interfaceName: (Int32) -> String? = { _ in nil }) -> [MetricFamily] {
+                                     interfaceNames: [UInt32: String] = [:]) -> [MetricFamily] {
         var info = MetricFamily(
             name: "mptcp_endpoint_info",
             help: "One series per path-manager endpoint (ip mptcp endpoint show): id, address, port (empty when none), interface (empty when none) and flags (signal, subflow, backup, fullmesh, implicit, laminar; comma-separated). Value always 1.",
             type: .gauge)
         for endpoint in endpoints {
-            let interface = endpoint.interfaceIndex == 0 ? "" : (interfaceName(endpoint.interfaceIndex) ?? "ifindex\(endpoint.interfaceIndex)")
+            let interface = endpoint.interfaceName(interfaceNames) ?? ""
             info.samples.append(Sample(labels: [
                 ("id", String(endpoint.id)), ("address", endpoint.address.map { "\($0)" } ?? ""),
                 ("port", endpoint.port == 0 ? "" : String(endpoint.port)), ("interface", interface),

@@ -21,8 +21,7 @@ public enum ReportBuilder {
                 Report.EndpointEntry(
                     id: Int(endpoint.id), address: endpoint.address.map { "\($0)" } ?? "",
                     port: endpoint.port == 0 ? nil : Int(endpoint.port),
-                    interface: endpoint.interfaceIndex == 0 ? nil
-                        : (snapshot.interfaces.namesByIndex[UInt32(bitPattern: endpoint.interfaceIndex)] ?? "ifindex \(endpoint.interfaceIndex)"),
+                    interface: endpoint.interfaceName(snapshot.interfaces.namesByIndex),
                     flags: endpoint.flagNames)
             },
             limits: limits.map { Report.Limits(subflows: $0.subflows.map(Int.init), addAddrAccepted: $0.addAddrAccepted.map(Int.init)) },

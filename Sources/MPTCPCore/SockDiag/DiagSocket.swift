@@ -117,18 +117,6 @@ public enum SockDiagDecoder {
         public init() {}
     }
 
-    public static func decode(_ datagrams: [[UInt8]], infoKind: DiagSocket.InfoKind) -> Result {
-        var result = Result()
-        for datagram in datagrams {
-            decode(datagram, infoKind: infoKind, into: &result)
-        }
-        return result
-    }
-
-    public static func decode(_ datagram: [UInt8], infoKind: DiagSocket.InfoKind, into result: inout Result) {
-        decode(ByteView(datagram), infoKind: infoKind, into: &result)
-    }
-
     /// Decodes one datagram into `result.sockets`.
     public static func decode(_ datagram: ByteView, infoKind: DiagSocket.InfoKind, into result: inout Result,
                               keep: ((InetDiagMessage, _ ulpIsMPTCP: Bool?) -> Bool)? = nil) {

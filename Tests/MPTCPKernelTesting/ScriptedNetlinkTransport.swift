@@ -1,4 +1,5 @@
 import MPTCPCore
+import MPTCPKernel
 import Synchronization
 
 /// A netlink transport that answers from a script instead of the kernel:
