@@ -10,43 +10,37 @@ public final class ConnectionsCollector: Collector {
     public let name = "connections"
     private let options: ConnectionFamilies.Options
     private let logger: Logger?
+    private let reader: NamespaceReader
     private struct State {
-        var reader: ConnectionReader?
         var bytes = InterfaceByteCounters()
         var loggedMissing: Set<ConnectionSnapshot.MissingField> = []
     }
     private let state = Mutex(State())
-    private let openReader: @Sendable () throws -> ConnectionReader
 
-    /// - Parameter openReader: opens the reader (a sock_diag socket); again
-    ///   after a failure. Tests give one over a ``ScriptedNetlinkTransport``.
-    public init(options: ConnectionFamilies.Options = .init(), logger: Logger? = nil,
-                openReader: @escaping @Sendable () throws -> ConnectionReader = { try ConnectionReader() }) {
+    public init(reader: NamespaceReader, options: ConnectionFamilies.Options = .init(), logger: Logger? = nil) {
+        self.reader = reader
         self.options = options
         self.logger = logger
-        self.openReader = openReader
+    }
+
+    /// - Parameter openReader: opens the sock_diag socket; again after a
+    ///   failure. Tests give one over a scripted transport.
+    public convenience init(options: ConnectionFamilies.Options = .init(), logger: Logger? = nil,
+                            openReader: @escaping @Sendable () throws -> ConnectionReader = { try ConnectionReader() }) {
+        self.init(reader: NamespaceReader(openConnections: openReader), options: options, logger: logger)
     }
 
     public func collect() throws -> [MetricFamily] {
         try state.withLock { state in
-            // One netlink socket, reused across scrapes; reopened after a failure.
-            let reader: ConnectionReader
-            if let existing = state.reader {
-                reader = existing
-            } else {
-                do { reader = try openReader() } catch { throw CollectorError("\(error)") }
-                state.reader = reader
-            }
             // The byte counters and the subflow tallies are kept as the join
             // attaches each subflow, while the kernel fills the next datagram.
             var bookkeeping = SubflowBookkeeping()
             swap(&bookkeeping.bytes, &state.bytes)     // moved, not copied: no copy of its table
             defer { swap(&bookkeeping.bytes, &state.bytes) }
-            let result: (snapshot: ConnectionSnapshot, raw: ConnectionReader.RawDumps?, decodeErrors: [NetlinkDecodeError])
+            let result: NamespaceReader.ConnectionsRead
             do {
-                result = try reader.read(observer: &bookkeeping)
+                result = try reader.connections(observer: &bookkeeping)
             } catch {
-                state.reader = nil
                 throw CollectorError("\(error)")
             }
             let missing = result.snapshot.missingFields

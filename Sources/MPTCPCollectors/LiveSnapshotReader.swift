@@ -16,18 +16,9 @@ import Glibc
 /// answer, and never a cooperative thread. `mptcp-top`, a program of its own,
 /// reads with ``readNow()``.
 public final class LiveSnapshotReader: Sendable {
-    private let procfs: String
-    private let netDirectory: String
+    private let reader: NamespaceReader
     private let events: PathManagerEventsSupervisor?
-    private let handles: Handles
     private let runners: Runners
-
-    /// The sockets kept open between reads, reopened after a failure.
-    final class Handles: Sendable {
-        let connections = Mutex<ConnectionReader?>(nil)
-        /// Resolving mptcp_pm costs a round trip: kept too.
-        let pathManager = Mutex<PathManagerClient?>(nil)
-    }
 
     struct Runners: Sendable {
         let counters: BlockingRunner<NetstatTable>
@@ -43,22 +34,22 @@ public final class LiveSnapshotReader: Sendable {
     }
 
     /// - Parameters:
-    ///   - netDirectory: where netstat and snmp are: `<procfs>/net` by default,
-    ///     `/proc/thread-self/net` for a thread that entered another namespace.
+    ///   - reader: the namespace's reader, shared with the collectors.
     ///   - timeout: the deadline of each source in ``read()``.
-    public init(procfs: String, netDirectory: String? = nil, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10)) {
-        let procfs = procfs
-        let net = netDirectory ?? procfs + "/net"
-        self.procfs = procfs
-        self.netDirectory = net
+    public init(reader: NamespaceReader, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10)) {
+        self.reader = reader
         self.events = events
-        let handles = Handles()
         runners = Runners(
-            counters: BlockingRunner(name: "snapshot.counters", timeout: timeout) { try Self.readCounters(net) },
-            connections: BlockingRunner(name: "snapshot.connections", timeout: timeout) { try Self.readConnections(handles) },
-            pathManager: BlockingRunner(name: "snapshot.path_manager", timeout: timeout) { try Self.readPathManager(handles) },
-            sysctls: BlockingRunner(name: "snapshot.sysctl", timeout: timeout) { try SysctlReader.mptcp(procfs: procfs) })
-        self.handles = handles
+            counters: BlockingRunner(name: "snapshot.counters", timeout: timeout) { try reader.counters() },
+            connections: BlockingRunner(name: "snapshot.connections", timeout: timeout) { try reader.connections().snapshot },
+            pathManager: BlockingRunner(name: "snapshot.path_manager", timeout: timeout) { try Self.readPathManager(reader) },
+            sysctls: BlockingRunner(name: "snapshot.sysctl", timeout: timeout) { try reader.sysctls() })
+    }
+
+    /// - Parameter netDirectory: where netstat and snmp are: `<procfs>/net` by
+    ///   default, `/proc/thread-self/net` for a thread that entered another namespace.
+    public convenience init(procfs: String, netDirectory: String? = nil, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10)) {
+        self.init(reader: NamespaceReader(procfs: procfs, netDirectory: netDirectory), events: events, timeout: timeout)
     }
 
     /// Every source on its runner, at the same time, each within its deadline.
@@ -75,10 +66,10 @@ public final class LiveSnapshotReader: Sendable {
         func result<T>(_ body: () throws -> T) -> Result<T, RunFailure> {
             do { return .success(try body()) } catch { return .failure(RunFailure("\(error)")) }
         }
-        return assemble(counters: result { try Self.readCounters(netDirectory) },
-                        connections: result { try Self.readConnections(handles) },
-                        pathManager: result { try Self.readPathManager(handles) },
-                        sysctls: result { try SysctlReader.mptcp(procfs: procfs) })
+        return assemble(counters: result { try reader.counters() },
+                        connections: result { try reader.connections().snapshot },
+                        pathManager: result { try Self.readPathManager(reader) },
+                        sysctls: result { try reader.sysctls() })
     }
 
     private func assemble(counters: Result<NetstatTable, RunFailure>, connections: Result<ConnectionSnapshot, RunFailure>,
@@ -105,34 +96,8 @@ public final class LiveSnapshotReader: Sendable {
             interfaceNames: pm?.interfaceNames ?? InterfaceTable.read().namesByIndex, events: recent, errors: errors)
     }
 
-    static func readCounters(_ net: String) throws -> NetstatTable {
-        NetstatParser.parse(try ProcFile.read(net + "/netstat")).merging(NetstatParser.parse(try ProcFile.read(net + "/snmp")))
-    }
-
-    static func readConnections(_ handles: Handles) throws -> ConnectionSnapshot {
-        try handles.connections.withLock { reader in
-            do {
-                let current = try reader ?? ConnectionReader()
-                reader = current
-                return try current.read().snapshot
-            } catch {
-                reader = nil       // reopen next time
-                throw error
-            }
-        }
-    }
-
-    static func readPathManager(_ handles: Handles) throws -> PathManagerState {
-        try handles.pathManager.withLock { client in
-            do {
-                let current = try client ?? PathManagerClient()
-                client = current
-                return PathManagerState(endpoints: try current.endpoints().endpoints, limits: try current.limits().limits,
-                                        interfaceNames: InterfaceTable.read().namesByIndex)
-            } catch {
-                client = nil
-                throw error
-            }
-        }
+    static func readPathManager(_ reader: NamespaceReader) throws -> PathManagerState {
+        let read = try reader.pathManager()
+        return PathManagerState(endpoints: read.endpoints, limits: read.limits, interfaceNames: InterfaceTable.read().namesByIndex)
     }
 }

@@ -14,41 +14,47 @@ public final class NamespacesCollector: Collector {
     private let connectionOptions: ConnectionFamilies.Options
     private let enabled: Set<String>
     private let logger: Logger?
+    private let readers: NamespaceReaders
 
-    /// The collectors of one namespace, kept while it exists: their netlink
-    /// sockets were opened inside it and stay bound to it.
+    /// The collectors of one namespace, kept while it exists, over the
+    /// namespace's reader (whose sockets were opened inside it).
     final class Bundle: Sendable {
         let collectors: [any Collector]
-        init(connectionOptions: ConnectionFamilies.Options, enabled: Set<String>, logger: Logger?) {
+        init(reader: NamespaceReader, connectionOptions: ConnectionFamilies.Options, enabled: Set<String>, logger: Logger?) {
             let all: [any Collector] = [
-                // /proc/thread-self/net is the calling thread's namespace (/proc/net is the process leader's).
-                NetstatCollector(procfs: "/proc/thread-self", logger: logger),
-                ConnectionsCollector(options: connectionOptions, logger: logger),
-                PathManagerCollector(),
-                SysctlCollector(procfs: "/proc"),
+                NetstatCollector(reader: reader, logger: logger),
+                ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger),
+                PathManagerCollector(reader: reader),
+                SysctlCollector(reader: reader),
             ]
             collectors = all.filter { enabled.contains($0.name) }
         }
     }
     private let bundles = Mutex<[UInt64: Bundle]>([:])
 
-    /// - Parameter enabled: names of the per-namespace collectors to run
-    ///   (`netstat`, `connections`, `path_manager`, `sysctl`).
+    /// - Parameters:
+    ///   - readers: the per-namespace readers, shared with `/api/v1/snapshot`.
+    ///   - enabled: names of the per-namespace collectors to run
+    ///     (`netstat`, `connections`, `path_manager`, `sysctl`).
     public init(options: NamespaceDiscovery.Options, connectionOptions: ConnectionFamilies.Options,
-                enabled: Set<String> = ["netstat", "connections", "path_manager", "sysctl"], logger: Logger?) {
+                enabled: Set<String> = ["netstat", "connections", "path_manager", "sysctl"], readers: NamespaceReaders = NamespaceReaders(),
+                logger: Logger?) {
         self.options = options
         self.connectionOptions = connectionOptions
         self.enabled = enabled
+        self.readers = readers
         self.logger = logger
     }
 
     public func collect() throws -> [MetricFamily] {
         let namespaces = NamespaceDiscovery.discover(options)
+        readers.keep(namespaces)
         let current: [(NetworkNamespace, Bundle)] = bundles.withLock { bundles in
             let live = Set(namespaces.map(\.inode))
             bundles = bundles.filter { live.contains($0.key) }
             return namespaces.map { namespace in
-                let bundle = bundles[namespace.inode] ?? Bundle(connectionOptions: connectionOptions, enabled: enabled, logger: logger)
+                let bundle = bundles[namespace.inode]
+                    ?? Bundle(reader: readers.reader(for: namespace), connectionOptions: connectionOptions, enabled: enabled, logger: logger)
                 bundles[namespace.inode] = bundle
                 return (namespace, bundle)
             }
@@ -105,4 +111,29 @@ public final class NamespacesCollector: Collector {
 
 extension Result {
     var isSuccess: Bool { if case .success = self { return true } else { return false } }
+}
+
+/// One ``NamespaceReader`` per watched network namespace (by inode), kept
+/// while the namespace exists: `/metrics` and `/api/v1/snapshot` read each
+/// namespace through the same reader, so through the same sockets.
+public final class NamespaceReaders: Sendable {
+    private let readers = Mutex<[UInt64: NamespaceReader]>([:])
+
+    public init() {}
+
+    /// The reader of `namespace`, made on first use (its sockets open inside it, on first read).
+    public func reader(for namespace: NetworkNamespace) -> NamespaceReader {
+        readers.withLock { readers in
+            if let existing = readers[namespace.inode] { return existing }
+            let reader = NamespaceReader.insideNamespace()
+            readers[namespace.inode] = reader
+            return reader
+        }
+    }
+
+    /// Forgets the readers of namespaces that are gone (closing their sockets).
+    public func keep(_ namespaces: [NetworkNamespace]) {
+        let live = Set(namespaces.map(\.inode))
+        readers.withLock { $0 = $0.filter { live.contains($0.key) } }
+    }
 }

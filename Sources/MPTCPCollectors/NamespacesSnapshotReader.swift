@@ -10,29 +10,32 @@ import Synchronization
 /// namespace's, as on `/metrics`.
 public final class NamespacesSnapshotReader: Sendable {
     private let options: NamespaceDiscovery.Options
-    private let procfs: String
     private let events: PathManagerEventsSupervisor?
     private let timeout: Duration
-    /// One reader per namespace, kept while it exists (its sockets were opened
-    /// inside it), with the runner that gives its read a deadline.
+    private let namespaceReaders: NamespaceReaders
+    /// One snapshot reader per namespace, kept while it exists, over the
+    /// namespace's shared reader, with the runner that gives its read a deadline.
     private let readers = Mutex<[UInt64: (reader: LiveSnapshotReader, runner: BlockingRunner<LiveSnapshot>)]>([:])
 
-    public init(options: NamespaceDiscovery.Options, procfs: String, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10)) {
+    /// - Parameter readers: the per-namespace readers, shared with the namespaces collector.
+    public init(options: NamespaceDiscovery.Options, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10),
+                readers: NamespaceReaders = NamespaceReaders()) {
         self.options = options
-        self.procfs = procfs
         self.events = events
         self.timeout = timeout
+        self.namespaceReaders = readers
     }
 
     public func read() async -> LiveSnapshot {
         let namespaces = NamespaceDiscovery.discover(options)
+        namespaceReaders.keep(namespaces)
         let current: [(NetworkNamespace, BlockingRunner<LiveSnapshot>)] = readers.withLock { readers in
             let live = Set(namespaces.map(\.inode))
             readers = readers.filter { live.contains($0.key) }
             return namespaces.map { namespace in
                 if let existing = readers[namespace.inode] { return (namespace, existing.runner) }
                 let own = namespace.label == "host"
-                let reader = LiveSnapshotReader(procfs: own ? procfs : "/proc", netDirectory: "/proc/thread-self/net", events: own ? events : nil)
+                let reader = LiveSnapshotReader(reader: namespaceReaders.reader(for: namespace), events: own ? events : nil, timeout: timeout)
                 let path = namespace.path
                 // The whole namespace is read on a thread that entered it, within the deadline.
                 let runner = BlockingRunner<LiveSnapshot>(name: "snapshot.netns-\(namespace.inode)", timeout: timeout) {

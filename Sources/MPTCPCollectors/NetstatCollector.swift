@@ -8,32 +8,35 @@ import Synchronization
 /// the Case-diagram info series.
 public final class NetstatCollector: Collector {
     public let name = "netstat"
-    public let procfs: String
+    private let reader: NamespaceReader
     private let logger: Logger?
     /// The parse problems last logged, so the same ones are not logged at every scrape.
     private let lastIssues = Mutex<[NetstatParseIssue]>([])
 
     /// - Parameters:
-    ///   - procfs: the procfs mount point (`--path.procfs`), `/proc` by default.
+    ///   - reader: the namespace's reader (whose `net` directory has the files).
     ///   - logger: where parse problems are logged, once each time they change.
-    public init(procfs: String = "/proc", logger: Logger? = nil) {
-        self.procfs = procfs
+    public init(reader: NamespaceReader, logger: Logger? = nil) {
+        self.reader = reader
         self.logger = logger
+    }
+
+    /// Over `<procfs>/net` (`--path.procfs`, `/proc` by default).
+    public convenience init(procfs: String = "/proc", logger: Logger? = nil) {
+        self.init(reader: NamespaceReader(procfs: procfs), logger: logger)
     }
 
     /// Reads both files: the I/O half of the collector.
     public func readTable() throws -> NetstatTable {
-        let netstat: [UInt8]
-        let snmp: [UInt8]
+        let files: (netstat: [UInt8], snmp: [UInt8])
         do {
-            netstat = try ProcFile.read(procfs + "/net/netstat")
-            snmp = try ProcFile.read(procfs + "/net/snmp")
+            files = try reader.counterFiles()
         } catch {
             throw CollectorError("\(error)")
         }
         // Only what the families use: the other sections and names are skipped.
         let selection = CounterFamilies.selection
-        return NetstatParser.parse(netstat, selecting: selection).merging(NetstatParser.parse(snmp, selecting: selection))
+        return NetstatParser.parse(files.netstat, selecting: selection).merging(NetstatParser.parse(files.snmp, selecting: selection))
     }
 
     public func collect() throws -> [MetricFamily] {

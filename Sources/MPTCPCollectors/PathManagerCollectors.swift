@@ -6,42 +6,35 @@ import Synchronization
 /// Collector `path_manager`: endpoints and limits through generic netlink.
 public final class PathManagerCollector: Collector {
     public let name = "path_manager"
-    private let client = Mutex<PathManagerClient?>(nil)
-    private let openClient: @Sendable () throws -> PathManagerClient
+    private let reader: NamespaceReader
+
+    public init(reader: NamespaceReader) { self.reader = reader }
 
     /// - Parameter openClient: opens the client (a generic netlink socket,
     ///   `mptcp_pm` resolved); again after a failure.
-    public init(openClient: @escaping @Sendable () throws -> PathManagerClient = { try PathManagerClient() }) {
-        self.openClient = openClient
+    public convenience init(openClient: @escaping @Sendable () throws -> PathManagerClient = { try PathManagerClient() }) {
+        self.init(reader: NamespaceReader(openPathManager: openClient))
     }
 
     public func collect() throws -> [MetricFamily] {
-        try client.withLock { client in
-            do {
-                let pm = try client ?? openClient()
-                client = pm
-                let endpoints = try pm.endpoints().endpoints
-                let limits = try pm.limits().limits
-                let interfaces = InterfaceTable.read()
-                return PathManagerFamilies.configuration(endpoints: endpoints, limits: limits, interfaceNames: interfaces.namesByIndex)
-            } catch {
-                client = nil       // reopen (and resolve the family again) next time
-                throw CollectorError("\(error)")
-            }
-        }
+        let read: NamespaceReader.PathManagerRead
+        do { read = try reader.pathManager() } catch { throw CollectorError("\(error)") }
+        return PathManagerFamilies.configuration(endpoints: read.endpoints, limits: read.limits,
+                                                 interfaceNames: InterfaceTable.read().namesByIndex)
     }
 }
 
 /// Collector `sysctl`: `<procfs>/sys/net/mptcp/*`.
 public struct SysctlCollector: Collector {
     public let name = "sysctl"
-    public let procfs: String
+    private let reader: NamespaceReader
 
-    public init(procfs: String) { self.procfs = procfs }
+    public init(reader: NamespaceReader) { self.reader = reader }
+    public init(procfs: String) { reader = NamespaceReader(procfs: procfs) }
 
     public func collect() throws -> [MetricFamily] {
         do {
-            return PathManagerFamilies.sysctls(try SysctlReader.mptcp(procfs: procfs))
+            return PathManagerFamilies.sysctls(try reader.sysctls())
         } catch {
             throw CollectorError("\(error)")
         }

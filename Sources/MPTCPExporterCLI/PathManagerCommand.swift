@@ -44,7 +44,7 @@ public struct PathManagerCommand: ParsableCommand {
             print(line)
         }
         print("limits: subflows \(limits.subflows.map(String.init) ?? "?") add_addr_accepted \(limits.addAddrAccepted.map(String.init) ?? "?")")
-        if let sysctls = try? SysctlReader.mptcp(procfs: procfs) {
+        if let sysctls = try? NamespaceReader(procfs: procfs).sysctls() {
             for (name, value) in sysctls.numbers.sorted(by: { $0.key < $1.key }) { print("net.mptcp.\(name) = \(value)") }
             for (name, value) in sysctls.words.sorted(by: { $0.key < $1.key }) { print("net.mptcp.\(name) = \(value)") }
         }

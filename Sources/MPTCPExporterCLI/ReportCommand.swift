@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import MPTCPCollectors
 import MPTCPCommandLine
 import MPTCPCore
 import MPTCPKernel
@@ -60,13 +61,13 @@ public struct ReportCommand: ParsableCommand {
             return
         }
         guard let netns else {
-            let snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.supervisorMode)
+            let snapshot = ReportSampler.sample(reader: NamespaceReader(procfs: procfs), procfs: procfs, interval: interval, events: events.supervisorMode)
             try ReportOutput.write(try ReportOutput.render(options: renderOptions, ReportBuilder.build(snapshot), format: format), to: output)
             return
         }
         let (interval, events, procfs) = (self.interval, self.events, self.procfs)
         let reports = try NamespaceSelection.each(try NamespaceSelection.resolve(netns)) {
-            ReportBuilder.build(SnapshotCollector.collect(procfs: procfs, netDirectory: "/proc/thread-self/net", interval: interval,
+            ReportBuilder.build(ReportSampler.sample(reader: NamespaceReader.insideNamespace(), procfs: "/proc", interval: interval,
                                                           events: events.supervisorMode))
         }
         if reports.count == 1, let report = reports.first {
@@ -124,10 +125,10 @@ public struct SnapshotCommand: ParsableCommand {
         let snapshot: HostSnapshot
         if let netns, let namespace = try NamespaceSelection.resolve(netns).first {
             snapshot = try NamespaceSelection.each([namespace]) {
-                SnapshotCollector.collect(procfs: procfs, netDirectory: "/proc/thread-self/net", interval: interval, events: events.supervisorMode)
+                ReportSampler.sample(reader: NamespaceReader.insideNamespace(), procfs: "/proc", interval: interval, events: events.supervisorMode)
             }[0].value
         } else {
-            snapshot = SnapshotCollector.collect(procfs: procfs, interval: interval, events: events.supervisorMode)
+            snapshot = ReportSampler.sample(reader: NamespaceReader(procfs: procfs), procfs: procfs, interval: interval, events: events.supervisorMode)
         }
         let path = output ?? "mptcp-snapshot-\(snapshot.hostname)-\(Int(snapshot.second.time)).tar"
         try OutputFile.write(SnapshotArchive.encode(snapshot), to: path)

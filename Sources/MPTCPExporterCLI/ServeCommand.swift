@@ -142,6 +142,9 @@ public struct ServeCommand: AsyncParsableCommand {
         var collectors: [any Collector] = []
         let connectionOptions = ConnectionFamilies.Options(perConnection: perConnection, maxConnections: maxConnections)
         let namespaces = NamespaceDiscovery.Options(named: namedNamespaces, pids: namespacePids, all: allNamespaces)
+        // One reader per namespace: /metrics and /api/v1/snapshot read through the same sockets.
+        let reader = NamespaceReader(procfs: procfs)
+        let namespaceReaders = NamespaceReaders()
         if namespaces.enabled {
             // Every namespace, the exporter's own included (namespace="host"), through one collector.
             var enabled = Set<String>()
@@ -149,23 +152,24 @@ public struct ServeCommand: AsyncParsableCommand {
             if connectionsCollector { enabled.insert("connections") }
             if pathManagerCollector { enabled.insert("path_manager") }
             if sysctlCollector { enabled.insert("sysctl") }
-            collectors.append(NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, enabled: enabled, logger: logger))
+            collectors.append(NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, enabled: enabled,
+                                                  readers: namespaceReaders, logger: logger))
         } else {
-            if netstatCollector { collectors.append(NetstatCollector(procfs: procfs, logger: logger)) }
-            if connectionsCollector { collectors.append(ConnectionsCollector(options: connectionOptions, logger: logger)) }
-            if pathManagerCollector { collectors.append(PathManagerCollector()) }
-            if sysctlCollector { collectors.append(SysctlCollector(procfs: procfs)) }
+            if netstatCollector { collectors.append(NetstatCollector(reader: reader, logger: logger)) }
+            if connectionsCollector { collectors.append(ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger)) }
+            if pathManagerCollector { collectors.append(PathManagerCollector(reader: reader)) }
+            if sysctlCollector { collectors.append(SysctlCollector(reader: reader)) }
         }
         let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger)
         collectors.append(PathManagerEventsCollector(supervisor: events))
         // /api/v1/snapshot reads through deadline runners as /metrics does (--collector.timeout per source).
         let snapshot: @Sendable () async -> LiveSnapshot
         if namespaces.enabled {
-            let reader = NamespacesSnapshotReader(options: namespaces, procfs: procfs, events: events, timeout: .seconds(collectorTimeout))
-            snapshot = { await reader.read() }
+            let live = NamespacesSnapshotReader(options: namespaces, events: events, timeout: .seconds(collectorTimeout), readers: namespaceReaders)
+            snapshot = { await live.read() }
         } else {
-            let reader = LiveSnapshotReader(procfs: procfs, events: events, timeout: .seconds(collectorTimeout))
-            snapshot = { await reader.read() }
+            let live = LiveSnapshotReader(reader: reader, events: events, timeout: .seconds(collectorTimeout))
+            snapshot = { await live.read() }
         }
         logger.info("starting mptcp-exporter", metadata: [
             "version": "\(BuildInfo.version)",

@@ -111,16 +111,3 @@ public final class PathManagerClient {
         return (limits ?? PathManagerLimits(subflows: nil, addAddrAccepted: nil), raw)
     }
 }
-
-/// Reads `<procfs>/sys/net/mptcp/*`: whatever sysctls the kernel has.
-public enum SysctlReader {
-    public static func mptcp(procfs: String) throws(SystemCallError) -> MPTCPSysctls {
-        var sysctls = MPTCPSysctls()
-        let directory = procfs + "/sys/net/mptcp"
-        for name in try Directory.list(directory) {
-            // A sysctl that vanishes or cannot be read is skipped, not fatal.
-            if let text = try? ProcFile.readText(directory + "/" + name) { sysctls.add(name: name, text: text) }
-        }
-        return sysctls
-    }
-}

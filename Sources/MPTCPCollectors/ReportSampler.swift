@@ -1,0 +1,82 @@
+import MPTCPCore
+import MPTCPKernel
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Samples the kernel for a report or a snapshot archive (``HostSnapshot``):
+/// the counters twice, `interval` seconds apart, path-manager events in
+/// between (as the supervisor allows), then connections, endpoints, limits
+/// and sysctls as raw kernel bytes, and route lookups, all through the
+/// namespace's ``NamespaceReader``. What cannot be read is listed, never
+/// hidden: the report puts it first.
+public enum ReportSampler {
+    /// - Parameters:
+    ///   - reader: the namespace's reader.
+    ///   - procfs: where the surveyed namespace's sysctls are (the event rule).
+    public static func sample(reader: NamespaceReader, procfs: String, interval: Double,
+                              events: PathManagerEventsSupervisor.Mode) -> HostSnapshot {
+        var errors: [String] = []
+        func note(_ error: String) { if !errors.contains(error) { errors.append(error) } }
+        func counters() -> HostSnapshot.Sample {
+            let time = PathManagerEventListener.now()
+            do {
+                let files = try reader.counterFiles()
+                return HostSnapshot.Sample(time: time, netstat: files.netstat, snmp: files.snmp)
+            } catch {
+                note("\(error)")
+                return HostSnapshot.Sample(time: time, netstat: [], snmp: [])
+            }
+        }
+
+        // Listens over the interval only as the supervisor allows (auto: not
+        // while any namespace of the host uses the userspace path manager).
+        let raw = Mutex<[[UInt8]]>([])
+        let changes = Mutex<[Bool]>([])
+        let supervisor = PathManagerEventsSupervisor(mode: events, procfs: procfs, recheck: 1,
+                                                     onDatagram: { datagram, _ in raw.withLock { $0.append(datagram) } },
+                                                     onChange: { change in changes.withLock { $0.append(change.listening) } })
+        let listenedAtStart = supervisor.listener != nil
+        let unavailable = supervisor.reasonNotListening
+        let first = counters()
+        var remaining = max(0, interval)
+        while remaining > 0 {
+            let step = min(remaining, 0.2)
+            usleep(useconds_t(step * 1_000_000))
+            remaining -= step
+        }
+        let second = counters()
+        let listenedThroughout = changes.withLock { $0 == [true] }
+        let reasonAtEnd = supervisor.reasonNotListening ?? "a namespace switched to the userspace path manager"
+        supervisor.stop()
+
+        var sockDiag: [String: [[UInt8]]] = [:]
+        do {
+            let result = try reader.connections(keepRaw: true)
+            for dump in (result.raw?.mptcp ?? []) + (result.raw?.tcp ?? []) {
+                let name = (dump.protocolNumber == SockDiagRequest.protocolMPTCP ? "mptcp" : "tcp") + (dump.family == IPAddress.inet ? "-inet" : "-inet6")
+                sockDiag[name] = dump.datagrams
+            }
+        } catch {
+            note("connections: \(error)")
+        }
+        var pathManager: NamespaceReader.PathManagerRead?
+        do { pathManager = try reader.pathManager(keepRaw: true) } catch { note("path manager: \(error)") }
+        var sysctls: [String: String] = [:]
+        do { sysctls = try reader.sysctlFiles() } catch { note("sysctl: \(error)") }
+        let interfaces = InterfaceTable.read()
+        var seen = Set<IPAddress>()
+        let remotes = ConnectionJoiner.join(raw: sockDiag, interfaces: interfaces).connections.map(\.remote).filter { seen.insert($0).inserted }
+        let routes = RouteLookup.check(endpoints: pathManager?.endpoints ?? [], remotes: remotes, interfaces: interfaces)
+
+        let host = HostIdentity.read()
+        return HostSnapshot(
+            hostname: host.hostname, kernel: host.kernel, first: first, second: second,
+            sockDiag: sockDiag, interfaces: interfaces, endpointsRaw: pathManager?.endpointsRaw, limitsRaw: pathManager?.limitsRaw,
+            sysctlFiles: sysctls, eventsRaw: listenedAtStart ? raw.withLock { $0 } : nil,
+            eventsUnavailableReason: listenedAtStart ? (listenedThroughout ? nil : "listening stopped during the interval: " + reasonAtEnd)
+                                                     : unavailable,
+            routeChecks: routes, collectionErrors: errors)
+    }
+}
