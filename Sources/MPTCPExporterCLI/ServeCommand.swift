@@ -139,27 +139,11 @@ public struct ServeCommand: AsyncParsableCommand {
             }
         }
 
-        var collectors: [any Collector] = []
-        let connectionOptions = ConnectionFamilies.Options(perConnection: perConnection, maxConnections: maxConnections)
         let namespaces = NamespaceDiscovery.Options(named: namedNamespaces, pids: namespacePids, all: allNamespaces)
         // One reader per namespace: /metrics and /api/v1/snapshot read through the same sockets.
         let reader = NamespaceReader(procfs: procfs)
         let namespaceReaders = NamespaceReaders()
-        if namespaces.enabled {
-            // Every namespace, the exporter's own included (namespace="host"), through one collector.
-            var enabled = Set<String>()
-            if netstatCollector { enabled.insert("netstat") }
-            if connectionsCollector { enabled.insert("connections") }
-            if pathManagerCollector { enabled.insert("path_manager") }
-            if sysctlCollector { enabled.insert("sysctl") }
-            collectors.append(NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, enabled: enabled,
-                                                  readers: namespaceReaders, logger: logger))
-        } else {
-            if netstatCollector { collectors.append(NetstatCollector(reader: reader, logger: logger)) }
-            if connectionsCollector { collectors.append(ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger)) }
-            if pathManagerCollector { collectors.append(PathManagerCollector(reader: reader)) }
-            if sysctlCollector { collectors.append(SysctlCollector(reader: reader)) }
-        }
+        var collectors = kernelCollectors(namespaces: namespaces, reader: reader, namespaceReaders: namespaceReaders, logger: logger)
         let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger)
         collectors.append(PathManagerEventsCollector(supervisor: events))
         // /api/v1/snapshot reads through deadline runners as /metrics does (--collector.timeout per source).
@@ -176,21 +160,7 @@ public struct ServeCommand: AsyncParsableCommand {
             "collectors": "\(collectors.map(\.name).joined(separator: ","))",
             "procfs": "\(procfs)",
         ])
-
-        // Said now rather than at the first scrape: a wrong --path.procfs, or no MPTCP in this kernel.
-        if !namespaces.enabled {
-            var checks: [(String, Bool, String)] = []
-            if netstatCollector {
-                checks += [(procfs + "/net/netstat", false, "netstat"), (procfs + "/net/snmp", false, "netstat")]
-            }
-            if sysctlCollector { checks.append((procfs + "/sys/net/mptcp", true, "sysctl")) }
-            for (path, directory, collector) in checks {
-                if let problem = ReadableCheck.problem(path, directory: directory) {
-                    logger.warning("cannot read what a collector needs; it will fail until this is fixed (check --path.procfs)",
-                                   metadata: ["collector": "\(collector)", "problem": "\(problem)"])
-                }
-            }
-        }
+        if !namespaces.enabled { warnAboutUnreadableFiles(logger: logger) }
 
         let openFiles = ResourceLimits.raiseOpenFileLimit()
         if openFiles > 0, openFiles < UInt64(maxHTTPConnections) + 64 {
@@ -219,6 +189,44 @@ public struct ServeCommand: AsyncParsableCommand {
 }
 
 extension ServeCommand {
+    /// The collectors that read the kernel, as the flags ask: one per source
+    /// over the exporter's namespace, or one over every watched namespace.
+    func kernelCollectors(namespaces: NamespaceDiscovery.Options, reader: NamespaceReader, namespaceReaders: NamespaceReaders,
+                          logger: Logger) -> [any Collector] {
+        let connectionOptions = ConnectionFamilies.Options(perConnection: perConnection, maxConnections: maxConnections)
+        if namespaces.enabled {
+            // Every namespace, the exporter's own included (namespace="host"), through one collector.
+            var enabled = Set<String>()
+            if netstatCollector { enabled.insert("netstat") }
+            if connectionsCollector { enabled.insert("connections") }
+            if pathManagerCollector { enabled.insert("path_manager") }
+            if sysctlCollector { enabled.insert("sysctl") }
+            return [NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, enabled: enabled,
+                                        readers: namespaceReaders, logger: logger)]
+        }
+        var collectors: [any Collector] = []
+        if netstatCollector { collectors.append(NetstatCollector(reader: reader, logger: logger)) }
+        if connectionsCollector { collectors.append(ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger)) }
+        if pathManagerCollector { collectors.append(PathManagerCollector(reader: reader)) }
+        if sysctlCollector { collectors.append(SysctlCollector(reader: reader)) }
+        return collectors
+    }
+
+    /// Said at start rather than at the first scrape: a wrong --path.procfs,
+    /// or no MPTCP in this kernel. Checked without reading (a file that blocks
+    /// must not stall the start).
+    func warnAboutUnreadableFiles(logger: Logger) {
+        var checks: [(String, Bool, String)] = []
+        if netstatCollector { checks += [(procfs + "/net/netstat", false, "netstat"), (procfs + "/net/snmp", false, "netstat")] }
+        if sysctlCollector { checks.append((procfs + "/sys/net/mptcp", true, "sysctl")) }
+        for (path, directory, collector) in checks {
+            if let problem = ReadableCheck.problem(path, directory: directory) {
+                logger.warning("cannot read what a collector needs; it will fail until this is fixed (check --path.procfs)",
+                               metadata: ["collector": "\(collector)", "problem": "\(problem)"])
+            }
+        }
+    }
+
     /// Starts the supervisor that decides whether to listen to path-manager
     /// events, logging each change of decision.
     static func eventsSupervisor(mode: EventsMode, procfs: String, recheck: Double, capacity: Int,

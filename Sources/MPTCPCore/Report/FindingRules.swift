@@ -215,8 +215,11 @@ public enum FindingRules {
             action: "Fix the read errors (a wrong --path.procfs, a missing mptcp_diag module, missing CAP_NET_ADMIN) and take the report again.")]
     }
 
+    /// `12.5%`, `100%`. Counters from a stranger's archive can make any ratio:
+    /// a value no Int holds is written as the Double it is, never converted.
     static func percent(_ ratio: Double) -> String {
         let value = (ratio * 1000).rounded() / 10
+        guard value.isFinite, value.magnitude < 1e15 else { return "\(value)%" }
         return value == value.rounded() ? "\(Int(value))%" : "\(value)%"
     }
 }

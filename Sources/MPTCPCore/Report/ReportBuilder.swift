@@ -26,7 +26,25 @@ public enum ReportBuilder {
             },
             limits: limits.map { Report.Limits(subflows: $0.subflows.map(Int.init), addAddrAccepted: $0.addAddrAccepted.map(Int.init)) },
             routeChecks: snapshot.routeChecks)
+        let connectionSummary = summarize(connections)
+        let (diagrams, tcp) = counters(first: first, second: second)
+        var byType: [String: Int] = [:]
+        for event in events ?? [] { byType[event.kind.name, default: 0] += 1 }
+        let eventSummary = Report.Events(available: events != nil, unavailableReason: snapshot.eventsUnavailableReason,
+                                         byType: byType, list: (events ?? []).map(\.summary))
 
+        let findings = FindingRules.evaluate(.init(
+            first: first, second: second, sysctls: sysctls, endpoints: endpoints, limits: limits,
+            connections: connections, routeChecks: snapshot.routeChecks, interval: snapshot.interval,
+            collectionErrors: snapshot.collectionErrors + snapshot.decodeErrors))
+
+        return Report(host: host, intervalSeconds: snapshot.interval, sampledAt: [snapshot.first.time, snapshot.second.time],
+                      pathManager: pathManager, connections: connectionSummary, diagrams: diagrams, tcp: tcp,
+                      events: eventSummary, findings: findings, collectionErrors: snapshot.collectionErrors + snapshot.decodeErrors)
+    }
+
+    /// Connections: counts, subflows per connection, traffic per interface, the list.
+    static func summarize(_ connections: ConnectionSnapshot) -> Report.Connections {
         var bySubflows: [String: Int] = [:]
         var interfaces: [String: Report.InterfaceEntry] = [:]
         for connection in connections.connections {
@@ -62,7 +80,11 @@ public enum ReportBuilder {
             fallbackShare: connections.connections.isEmpty ? nil : Double(fallback) / Double(connections.connections.count),
             subflows: connections.subflowCount, listeners: connections.listeners.count,
             bySubflowCount: bySubflows, byInterface: byInterface, list: connectionList)
+        return connectionSummary
+    }
 
+    /// Every Case diagram's counters (value and change over the interval), and the TCP counters beside them.
+    static func counters(first: NetstatTable, second: NetstatTable) -> (diagrams: [Report.Diagram], tcp: [Report.Counter]) {
         func counter(_ section: String, _ name: String, role: String?, lane: String?) -> Report.Counter? {
             guard let value = second[section, name] else { return nil }
             let before = first[section, name]
@@ -86,19 +108,6 @@ public enum ReportBuilder {
             if !counters.isEmpty { diagrams.append(Report.Diagram(id: diagram.id, title: diagram.title, counters: counters)) }
         }
         let tcp = CounterCatalog.tcp.compactMap { counter($0.section, $0.name, role: nil, lane: nil).map { var c = $0; c.name = $0.name; return c } }
-
-        var byType: [String: Int] = [:]
-        for event in events ?? [] { byType[event.kind.name, default: 0] += 1 }
-        let eventSummary = Report.Events(available: events != nil, unavailableReason: snapshot.eventsUnavailableReason,
-                                         byType: byType, list: (events ?? []).map(\.summary))
-
-        let findings = FindingRules.evaluate(.init(
-            first: first, second: second, sysctls: sysctls, endpoints: endpoints, limits: limits,
-            connections: connections, routeChecks: snapshot.routeChecks, interval: snapshot.interval,
-            collectionErrors: snapshot.collectionErrors + snapshot.decodeErrors))
-
-        return Report(host: host, intervalSeconds: snapshot.interval, sampledAt: [snapshot.first.time, snapshot.second.time],
-                      pathManager: pathManager, connections: connectionSummary, diagrams: diagrams, tcp: tcp,
-                      events: eventSummary, findings: findings, collectionErrors: snapshot.collectionErrors + snapshot.decodeErrors)
+        return (diagrams, tcp)
     }
 }

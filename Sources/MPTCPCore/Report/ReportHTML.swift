@@ -30,6 +30,13 @@ public enum ReportHTML {
         <p class="muted">kernel \(escape(report.host.kernel)), counters sampled twice \(ReportRenderer.format(report.intervalSeconds)) s apart</p>
 
         """
+        html += findings(report) + configuration(report) + connections(report) + diagrams(report) + events(report)
+        html += "</body>\n</html>\n"
+        return html
+    }
+
+    private static func findings(_ report: Report) -> String {
+        var html = ""
         html += "<h2>Findings</h2>\n"
         if report.findings.isEmpty {
             html += "<p>No finding: nothing in the counters, the configuration or the connections points at a problem.</p>\n"
@@ -39,7 +46,11 @@ public enum ReportHTML {
             html += "<p>Evidence: " + finding.evidence.map { "<code>\(escape($0.name)) = \(escape($0.value))\($0.change.map { " (\(escape($0)))" } ?? "")</code>" }.joined(separator: " ") + "</p>\n"
             html += "<p><b>What it means.</b> \(escape(finding.meaning))</p><p><b>What to do.</b> \(escape(finding.action))</p></div>\n"
         }
+        return html
+    }
 
+    private static func configuration(_ report: Report) -> String {
+        var html = ""
         html += "<h2>System</h2>\n" + table(["setting", "value"], ReportRenderer.systemRows(report))
 
         html += "<h2>Path manager</h2>\n"
@@ -54,7 +65,11 @@ public enum ReportHTML {
             html += "<p>Routes from each subflow endpoint (ip route get DESTINATION from ADDRESS):</p>\n"
             html += table(["endpoint", "route get", "result"], ReportRenderer.routeRows(report))
         }
+        return html
+    }
 
+    private static func connections(_ report: Report) -> String {
+        var html = ""
         let c = report.connections
         html += "<h2>Connections</h2>\n<p>\(escape(ReportRenderer.connectionSummary(c)))</p>\n"
         if c.count > 0 {
@@ -69,7 +84,11 @@ public enum ReportHTML {
             html += table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], ReportRenderer.subflowRows(shown))
             if c.list.count > shown.count { html += "<p>… \(c.list.count - shown.count) more in the JSON report</p>\n" }
         }
+        return html
+    }
 
+    private static func diagrams(_ report: Report) -> String {
+        var html = ""
         html += "<h2>Case diagrams</h2>\n<p class=\"muted\">Each flow is drawn as in the reference document: a line across the arrow is a counter every packet passing there increments, a red arrow leaving it is a branch (fallback, drop, error). Values since boot; in brackets, the change over the interval.</p>\n"
         html += "<ul class=\"muted\">" + ReportRenderer.roleMarks.map { "<li><code>\(escape($0.mark))</code> \(escape($0.role)): \(escape($0.meaning))</li>" }.joined() + "</ul>\n"
         for diagram in report.diagrams {
@@ -78,7 +97,11 @@ public enum ReportHTML {
             html += "</div>\n"
         }
         html += "<h3>TCP</h3>\n" + table(["counter", "value", "change"], report.tcp.map { [$0.name, String($0.value), ReportRenderer.changeText($0.change)] })
+        return html
+    }
 
+    private static func events(_ report: Report) -> String {
+        var html = ""
         html += "<h2>Path-manager events</h2>\n"
         if report.events.available {
             html += "<p>\(escape(ReportRenderer.eventsSummary(report.events)))</p>\n"
@@ -89,9 +112,9 @@ public enum ReportHTML {
         if !report.collectionErrors.isEmpty {
             html += "<h2>Collection errors</h2>\n<ul>" + report.collectionErrors.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"
         }
-        html += "</body>\n</html>\n"
         return html
     }
+
 
     /// One flow as SVG.
     static func svg(lane: String, direction: FlowDirection, counters: [Report.Counter]) -> String {

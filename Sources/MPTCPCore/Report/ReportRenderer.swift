@@ -27,7 +27,15 @@ public enum ReportRenderer {
         var out = Output(markdown: style == .markdown)
         out.title("MPTCP report: \(report.host.hostname)")
         out.paragraph("kernel \(report.host.kernel), counters sampled twice \(format(report.intervalSeconds)) s apart")
+        findings(report, into: &out)
+        configuration(report, into: &out)
+        connections(report, into: &out)
+        diagrams(report, options: options, into: &out)
+        events(report, into: &out)
+        return out.text
+    }
 
+    private static func findings(_ report: Report, into out: inout Output) {
         out.heading("Findings")
         if report.findings.isEmpty {
             out.paragraph("No finding: nothing in the counters, the configuration or the connections points at a problem.")
@@ -48,7 +56,9 @@ public enum ReportRenderer {
                 out.blank()
             }
         }
+    }
 
+    private static func configuration(_ report: Report, into out: inout Output) {
         out.heading("System")
         out.table(["setting", "value"], systemRows(report))
 
@@ -62,7 +72,9 @@ public enum ReportRenderer {
             out.paragraph("Routes from each subflow endpoint (ip route get DESTINATION from ADDRESS):")
             out.table(["endpoint", "route get", "result"], routeRows(report))
         }
+    }
 
+    private static func connections(_ report: Report, into out: inout Output) {
         out.heading("Connections")
         let c = report.connections
         out.paragraph(connectionSummary(c))
@@ -78,7 +90,9 @@ public enum ReportRenderer {
             out.table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], subflowRows(shown))
             if c.list.count > shown.count { out.paragraph("… \(c.list.count - shown.count) more in the JSON report") }
         }
+    }
 
+    private static func diagrams(_ report: Report, options: Options, into out: inout Output) {
         out.heading("Case diagrams")
         out.paragraph("Values since boot, with their change over the interval (+N). Each diagram is read top to bottom; the marks say where a counter sits in its flow:")
         out.list(roleMarks.map { "\($0.mark.padded(to: 3)) \($0.meaning)" }, code: true)
@@ -110,7 +124,9 @@ public enum ReportRenderer {
         }
         out.subheading("TCP")
         out.table(["counter", "value", "change"], report.tcp.map { [$0.name, String($0.value), changeText($0.change)] })
+    }
 
+    private static func events(_ report: Report, into out: inout Output) {
         out.heading("Path-manager events")
         if report.events.available {
             out.paragraph(eventsSummary(report.events))
@@ -122,7 +138,6 @@ public enum ReportRenderer {
             out.heading("Collection errors")
             out.list(report.collectionErrors, code: false)
         }
-        return out.text
     }
 
     // MARK: Content shared with the HTML page
@@ -208,6 +223,8 @@ public enum ReportRenderer {
 
     static func format(_ value: Double) -> String {
         let rounded = (value * 10).rounded() / 10
+        // An archive's sample times can be anything: no Int conversion of what no Int holds.
+        guard rounded.isFinite, rounded.magnitude < 1e15 else { return String(rounded) }
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 }
