@@ -70,7 +70,8 @@ let package = Package(
             name: "MPTCPServer",
             dependencies: [
                 // MPTCPKernel for InputFile only: configuration files read with errors that name them.
-                "MPTCPCore", "MPTCPCollectors", "MPTCPKernel",
+                // No MPTCPCollectors: what /metrics and /api/v1/snapshot serve is given as closures.
+                "MPTCPCore", "MPTCPKernel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -52,8 +52,11 @@ public enum ReportSampler {
         supervisor.stop()
 
         var sockDiag: [String: [[UInt8]]] = [:]
+        var remotes: [IPAddress] = []
         do {
             let result = try reader.connections(keepRaw: true)
+            var seen = Set<IPAddress>()
+            remotes = result.snapshot.connections.map(\.remote).filter { seen.insert($0).inserted }
             for dump in (result.raw?.mptcp ?? []) + (result.raw?.tcp ?? []) {
                 let name = (dump.protocolNumber == SockDiagRequest.protocolMPTCP ? "mptcp" : "tcp") + (dump.family == IPAddress.inet ? "-inet" : "-inet6")
                 sockDiag[name] = dump.datagrams
@@ -66,8 +69,6 @@ public enum ReportSampler {
         var sysctls: [String: String] = [:]
         do { sysctls = try reader.sysctlFiles() } catch { note("sysctl: \(error)") }
         let interfaces = InterfaceTable.read()
-        var seen = Set<IPAddress>()
-        let remotes = ConnectionJoiner.join(raw: sockDiag, interfaces: interfaces).connections.map(\.remote).filter { seen.insert($0).inserted }
         let routes = RouteLookup.check(endpoints: pathManager?.endpoints ?? [], remotes: remotes, interfaces: interfaces)
 
         let host = HostIdentity.read()

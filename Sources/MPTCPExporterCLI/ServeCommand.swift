@@ -175,7 +175,8 @@ public struct ServeCommand: AsyncParsableCommand {
             writeTimeout: .seconds(writeTimeout))
         let server = MetricsServer(
             address: address,
-            router: HTTPRouter(telemetryPath: telemetryPath, scraper: scraper, snapshot: { LiveSnapshotJSON.encode(await snapshot()) }),
+            router: HTTPRouter(telemetryPath: telemetryPath, collectorNames: collectors.map(\.name),
+                               scrape: { await scraper.scrape().families }, snapshot: { LiveSnapshotJSON.encode(await snapshot()) }),
             limits: limits,
             security: security,
             logger: logger)

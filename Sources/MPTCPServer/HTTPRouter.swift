@@ -1,4 +1,3 @@
-import MPTCPCollectors
 import MPTCPCore
 
 /// Decides the answer to one request. Pure apart from the scrape it triggers:
@@ -14,14 +13,20 @@ public struct HTTPRouter: Sendable {
     }
 
     public let telemetryPath: String
-    public let scraper: Scraper
+    /// What `/metrics` serves: the families of one scrape. The server is given
+    /// it; it knows nothing of collectors or the kernel.
+    public let scrape: @Sendable () async -> [MetricFamily]
+    /// Named on the landing page.
+    public let collectorNames: [String]
     /// JSON of the machine-readable snapshot (`/api/v1/snapshot`), when served.
     public let snapshot: (@Sendable () async -> [UInt8])?
     public static let snapshotPath = "/api/v1/snapshot"
 
-    public init(telemetryPath: String, scraper: Scraper, snapshot: (@Sendable () async -> [UInt8])? = nil) {
+    public init(telemetryPath: String, collectorNames: [String], scrape: @escaping @Sendable () async -> [MetricFamily],
+                snapshot: (@Sendable () async -> [UInt8])? = nil) {
         self.telemetryPath = telemetryPath
-        self.scraper = scraper
+        self.collectorNames = collectorNames
+        self.scrape = scrape
         self.snapshot = snapshot
     }
 
@@ -56,11 +61,11 @@ public struct HTTPRouter: Sendable {
             return Response(status: 200, reason: "OK", headers: [("Content-Type", "application/json")],
                             body: await snapshot?() ?? Array("{}".utf8), compressible: true)
         case .metrics:
-            let result = await scraper.scrape()
+            let families = await scrape()
             return Response(
                 status: 200, reason: "OK",
                 headers: [("Content-Type", ExpositionRenderer.contentType)],
-                body: ExpositionRenderer.render(result.families), compressible: true)
+                body: ExpositionRenderer.render(families), compressible: true)
         case .landingPage:
             return Response(status: 200, reason: "OK",
                             headers: [("Content-Type", "text/html; charset=utf-8")],
@@ -74,7 +79,7 @@ public struct HTTPRouter: Sendable {
     }
 
     private var landingPage: String {
-        let collectors = scraper.collectors.map { "<li><code>\(escapeHTML($0.name))</code></li>" }.joined()
+        let collectors = collectorNames.map { "<li><code>\(escapeHTML($0))</code></li>" }.joined()
         let path = escapeHTML(telemetryPath)
         return """
         <!DOCTYPE html>

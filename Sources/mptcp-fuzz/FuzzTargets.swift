@@ -177,7 +177,9 @@ final class FuzzResponder: ChannelInboundHandler {
         case .end:
             guard let request = head else { return }
             head = nil
-            let router = HTTPRouter(telemetryPath: "/metrics", scraper: FuzzResponder.scraper)
+            let scraper = FuzzResponder.scraper
+            let router = HTTPRouter(telemetryPath: "/metrics", collectorNames: scraper.collectors.map(\.name),
+                                    scrape: { await scraper.scrape().families })
             let route = router.route(method: request.method.rawValue, uri: request.uri)
             let gzip = AcceptEncoding.acceptsGzip(request.headers[canonicalForm: "accept-encoding"].map(String.init))
             let credentials = request.headers.first(name: "authorization").flatMap(BasicAuthenticator.credentials)

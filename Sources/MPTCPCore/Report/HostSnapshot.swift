@@ -80,14 +80,30 @@ public struct HostSnapshot: Sendable {
         eventsRaw.map { Self.decodeAll($0) { message throws(NetlinkDecodeError) in try PathManagerEvent(message) }.values }
     }
 
-    /// What in the archive's datagrams could not be decoded: reported with the
-    /// collection errors, never silently left out.
-    public var decodeErrors: [String] {
+    /// Every view decoded once, with what could not be decoded (reported
+    /// with the collection errors, never silently left out).
+    public struct Decoded: Sendable {
+        public var connections: ConnectionSnapshot
+        public var endpoints: [Endpoint]?
+        public var limits: PathManagerLimits?
+        public var events: [PathManagerEvent]?
+        public var sysctls: MPTCPSysctls
+        public var errors: [String]
+    }
+
+    /// Decodes the kernel's bytes once: what a report is built from.
+    public func decode() -> Decoded {
         var errors: [String] = []
-        if let raw = endpointsRaw { errors += Self.decodeAll(raw) { message throws(NetlinkDecodeError) in try Endpoint(message) }.errors.map { "endpoints: \($0)" } }
-        if let raw = limitsRaw { errors += Self.decodeAll(raw) { message throws(NetlinkDecodeError) in try PathManagerLimits(message) }.errors.map { "limits: \($0)" } }
-        if let raw = eventsRaw { errors += Self.decodeAll(raw) { message throws(NetlinkDecodeError) in try PathManagerEvent(message) }.errors.map { "events: \($0)" } }
-        return errors
+        func decoded<T>(_ raw: [[UInt8]]?, _ what: String, _ body: (NetlinkMessage) throws(NetlinkDecodeError) -> T) -> [T]? {
+            guard let raw else { return nil }
+            let result = Self.decodeAll(raw, body)
+            errors += result.errors.map { "\(what): \($0)" }
+            return result.values
+        }
+        let endpoints = decoded(endpointsRaw, "endpoints") { message throws(NetlinkDecodeError) in try Endpoint(message) }
+        let limits = decoded(limitsRaw, "limits") { message throws(NetlinkDecodeError) in try PathManagerLimits(message) }
+        let events = decoded(eventsRaw, "events") { message throws(NetlinkDecodeError) in try PathManagerEvent(message) }
+        return Decoded(connections: connections, endpoints: endpoints, limits: limits?.first, events: events, sysctls: sysctls, errors: errors)
     }
 
     /// Decodes every generic netlink message of the datagrams (control messages

@@ -3,11 +3,12 @@
 public enum ReportBuilder {
     public static func build(_ snapshot: HostSnapshot) -> Report {
         let first = snapshot.first.table, second = snapshot.second.table
-        let sysctls = snapshot.sysctls
-        let connections = snapshot.connections
-        let endpoints = snapshot.endpoints
-        let limits = snapshot.limits
-        let events = snapshot.events
+        let decoded = snapshot.decode()
+        let sysctls = decoded.sysctls
+        let connections = decoded.connections
+        let endpoints = decoded.endpoints
+        let limits = decoded.limits
+        let events = decoded.events
 
         var sysctlTexts: [String: String] = [:]
         for (name, value) in sysctls.numbers { sysctlTexts[name] = String(value) }
@@ -36,11 +37,11 @@ public enum ReportBuilder {
         let findings = FindingRules.evaluate(.init(
             first: first, second: second, sysctls: sysctls, endpoints: endpoints, limits: limits,
             connections: connections, routeChecks: snapshot.routeChecks, interval: snapshot.interval,
-            collectionErrors: snapshot.collectionErrors + snapshot.decodeErrors))
+            collectionErrors: snapshot.collectionErrors + decoded.errors))
 
         return Report(host: host, intervalSeconds: snapshot.interval, sampledAt: [snapshot.first.time, snapshot.second.time],
                       pathManager: pathManager, connections: connectionSummary, diagrams: diagrams, tcp: tcp,
-                      events: eventSummary, findings: findings, collectionErrors: snapshot.collectionErrors + snapshot.decodeErrors)
+                      events: eventSummary, findings: findings, collectionErrors: snapshot.collectionErrors + decoded.errors)
     }
 
     /// Connections: counts, subflows per connection, traffic per interface, the list.
