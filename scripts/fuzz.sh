@@ -56,14 +56,16 @@ for target in "${targets[@]}"; do
         "$corpus" "Tests/FuzzCorpus/$target" >"$log" 2>&1
     result=$?
     set -e
-    runs=$(awk '/number_of_executed_units/ {print $NF}' "$log")
-    coverage=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1)
+    # Each lookup may find nothing (a run killed by a signal leaves no stats
+    # and no artifact): never let that end the script without a verdict.
+    runs=$(awk '/number_of_executed_units/ {print $NF}' "$log" || true)
+    coverage=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 || true)
     if ((result == 0)); then
         printf 'fuzz: %-9s %ss, %s inputs, %s, nothing found\n' "$target" "$seconds" "${runs:-?}" "${coverage:-cov: ?}"
     else
         status=1
-        artifact=$(grep -oE "$findings/$target-[a-z]+-[0-9a-f]+" "$log" | tail -n 1)
-        printf 'fuzz: %-9s FOUND a problem (exit %s): %s\n' "$target" "$result" "${artifact:-see $log}"
+        artifact=$(grep -oE "$findings/$target-[a-z]+-[0-9a-f]+" "$log" | tail -n 1 || true)
+        printf 'fuzz: %-9s FOUND a problem or was stopped (exit %s): %s\n' "$target" "$result" "${artifact:-see $log}"
         grep -E 'ERROR|SUMMARY|Fatal error' "$log" | head -n 5 >&2 || true
     fi
 done
