@@ -19,6 +19,11 @@ extension KernelSuites {
             }
         }
 
+        /// After a namespace switches to the userspace path manager, an exporter
+        /// that a suite running in parallel started earlier (default flags,
+        /// surveying every 5 s) may still listen for up to 5 s: measure after that.
+        static func settle() { sleep(6) }
+
         /// Connections that got their second subflow (the client's subflow
         /// endpoint asks for it; the userspace server with no daemon refuses
         /// it), and the server's completed joins over the same transfer.
@@ -44,6 +49,7 @@ extension KernelSuites {
             let lab = try NetnsLab(tag: "uspm")
             defer { lab.destroy() }
             try Self.setPathManager(lab, userspace: true)
+            Self.settle()
 
             // Control: nothing listening anywhere from us: what the namespace refuses.
             let baseline = try Self.joins(lab, port: 5301)
@@ -88,6 +94,7 @@ extension KernelSuites {
             #expect(exporter.process.waitForOutput(timeout: 10) { _, err in err.contains("uses the userspace path manager") },
                     "the exporter should let go: \(exporter.process.stderr)")
             #expect(try exporter.scrape().contains("mptcp_pm_events_available 0"))
+            Self.settle()
             let afterLettingGo = try Self.joins(lab, port: 5303)
             #expect(afterLettingGo.reached == 0)
             #expect(afterLettingGo.joinAcks == 0)
