@@ -146,8 +146,8 @@ public enum TopRenderer {
         for (index, row) in rows.enumerated().dropFirst(start) {
             guard lines.count < height else { break }
             let c = row.connection
-            let active = c.subflows.filter { $0.priority != "backup" }.count
-            let backup = c.subflows.filter { $0.priority == "backup" }.count
+            let active = c.subflows.filter { $0.priority != .backup }.count
+            let backup = c.subflows.filter { $0.priority == .backup }.count
             let idle = [c.lastDataSent, c.lastDataReceived].compactMap { $0 }.min().map { formatMilliseconds($0) } ?? "-"
             let stateName = abbreviate(c.state)
             let selected = index == state.selected
@@ -176,7 +176,7 @@ public enum TopRenderer {
             let share = total > 0 ? min(1, max(0, Double(bytes) / Double(total))) : 0
             let filled = max(0, min(10, Int((share * 10).rounded())))
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 10 - filled)
-            let kind = (subflow.role == "initial" ? "init" : subflow.role) + (subflow.priority == "backup" ? "+bk" : "")
+            let kind = (subflow.role == .initial ? "init" : subflow.role.rawValue) + (subflow.priority == .backup ? "+bk" : "")
             let ends = "   \(Columns.pad(kind, 8))\(bothEnds ? "\(subflow.local) -> \(subflow.remote)" : subflow.local)"
             var detail = "\(subflow.interface ?? "-") id \(subflow.localId.map(String.init) ?? "?")/\(subflow.remoteId.map(String.init) ?? "?")"
             detail += " rtt \(subflow.rtt.map { formatMicroseconds($0) } ?? "-") cwnd \(subflow.cwnd.map(String.init) ?? "-")"
@@ -264,19 +264,20 @@ public enum TopRenderer {
         ]
     }
 
-    static func abbreviate(_ state: String) -> String {
+    static func abbreviate(_ state: ConnectionState) -> String {
         switch state {
-        case "established": return "ESTAB"
-        case "syn_sent": return "SYN-S"
-        case "syn_recv": return "SYN-R"
-        case "fin_wait1": return "FIN-1"
-        case "fin_wait2": return "FIN-2"
-        case "close_wait": return "CL-W"
-        case "last_ack": return "LACK"
-        case "time_wait": return "TIME"
-        case "closing": return "CLSG"
-        case "close": return "CLOSE"
-        default: return String(state.prefix(5))
+        case .established: return "ESTAB"
+        case .synSent: return "SYN-S"
+        case .synReceived: return "SYN-R"
+        case .finWait1: return "FIN-1"
+        case .finWait2: return "FIN-2"
+        case .closeWait: return "CL-W"
+        case .lastAck: return "LACK"
+        case .timeWait: return "TIME"
+        case .closing: return "CLSG"
+        case .close: return "CLOSE"
+        case .listen: return "LISTN"
+        case .newSynReceived, .boundInactive, .unknown: return String(state.rawValue.prefix(5))
         }
     }
 

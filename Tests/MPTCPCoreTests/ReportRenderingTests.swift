@@ -137,4 +137,18 @@ struct ReportRenderingTests {
         #expect(partialReport.findings.first?.severity == .warning)
         #expect(partialReport.findings.count == 2)
     }
+
+    @Test("the view model's enums travel as the same strings, and an unknown value decodes as unknown, not as an error")
+    func typedWords() throws {
+        let report = try Self.report()
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(json.contains("\"role\":\"join\"") && json.contains("\"priority\":\"active\"") && json.contains("\"state\":\"established\""))
+        #expect(json.contains("\"role\":\"branch\""), "counter roles too")
+        let foreign = Data(#"{"local":"a","remote":"b","role":"something_new","priority":"?","rtt":1}"#.utf8)
+        let subflow = try JSONDecoder().decode(LiveSnapshot.SubflowEntry.self, from: foreign)
+        #expect(subflow.role == .unknown && subflow.priority == .unknown)
+        #expect(try JSONDecoder().decode(ConnectionState.self, from: Data(#""listen""#.utf8)) == .listen)
+        #expect(try JSONDecoder().decode(ConnectionState.self, from: Data(#""not_a_state""#.utf8)) == .unknown)
+        #expect(ConnectionState(number: 1) == .established && ConnectionState(number: 99) == .unknown)
+    }
 }

@@ -7,7 +7,7 @@ import Testing
 /// Regenerate with `UPDATE_GOLDEN=1 swift test --filter TopRendererTests`.
 @Suite("mptcp-top frames")
 struct TopRendererTests {
-    static func subflow(_ local: String, _ remote: String, _ interface: String, role: String, priority: String = "active",
+    static func subflow(_ local: String, _ remote: String, _ interface: String, role: SubflowRole, priority: SubflowPriority = .active,
                         ids: (Int, Int), rtt: UInt32, cwnd: UInt32, acked: UInt64) -> LiveSnapshot.SubflowEntry {
         .init(local: local, remote: remote, interface: interface, localId: ids.0, remoteId: ids.1, role: role, priority: priority,
               rtt: rtt, cwnd: cwnd, deliveryRate: UInt64(acked / 10), bytesAcked: acked, bytesReceived: 0, retransmits: 0)
@@ -28,29 +28,29 @@ struct TopRendererTests {
         counters["MPCurrEstab"] = 3
         counters["MPTCPRetrans"] = 12
         let connections: [LiveSnapshot.ConnectionEntry] = [
-            .init(token: "7c0444bc", family: "inet", local: "10.77.1.1:42478", remote: "10.77.1.2:5201", state: "established",
+            .init(token: "7c0444bc", family: "inet", local: "10.77.1.1:42478", remote: "10.77.1.2:5201", state: .established,
                   fallback: false, bytesSent: 50_000_000 + step * 3_000_000, bytesReceived: 4096, retransmits: 2, lastDataSent: 12, lastDataReceived: 800,
                   subflows: [
-                    subflow("10.77.1.1:42478", "10.77.1.2:5201", "c1", role: "initial", ids: (0, 0), rtt: 310, cwnd: 142, acked: 30_000_000 + step * 2_000_000),
-                    subflow("10.77.2.1:33359", "10.77.1.2:5201", "c2", role: "join", ids: (1, 0), rtt: 1240, cwnd: 38, acked: 20_000_000 + step * 1_000_000),
-                    subflow("10.77.3.1:40001", "10.77.1.2:5201", "c3", role: "join", priority: "backup", ids: (2, 0), rtt: 5400, cwnd: 10, acked: 1000),
+                    subflow("10.77.1.1:42478", "10.77.1.2:5201", "c1", role: .initial, ids: (0, 0), rtt: 310, cwnd: 142, acked: 30_000_000 + step * 2_000_000),
+                    subflow("10.77.2.1:33359", "10.77.1.2:5201", "c2", role: .join, ids: (1, 0), rtt: 1240, cwnd: 38, acked: 20_000_000 + step * 1_000_000),
+                    subflow("10.77.3.1:40001", "10.77.1.2:5201", "c3", role: .join, priority: .backup, ids: (2, 0), rtt: 5400, cwnd: 10, acked: 1000),
                   ]),
-            .init(token: "37717373", family: "inet", local: "10.77.1.1:42490", remote: "10.77.1.2:5201", state: "established",
+            .init(token: "37717373", family: "inet", local: "10.77.1.1:42490", remote: "10.77.1.2:5201", state: .established,
                   fallback: false, bytesSent: 1_000_000 + step * 100_000, bytesReceived: 2_000_000 + step * 500_000, retransmits: 0,
                   lastDataSent: 40, lastDataReceived: 40,
                   subflows: [
-                    subflow("10.77.1.1:42490", "10.77.1.2:5201", "c1", role: "initial", ids: (0, 0), rtt: 280, cwnd: 60, acked: 700_000),
-                    subflow("10.77.2.1:51234", "10.77.1.2:5201", "c2", role: "join", ids: (1, 0), rtt: 900, cwnd: 30, acked: 300_000),
+                    subflow("10.77.1.1:42490", "10.77.1.2:5201", "c1", role: .initial, ids: (0, 0), rtt: 280, cwnd: 60, acked: 700_000),
+                    subflow("10.77.2.1:51234", "10.77.1.2:5201", "c2", role: .join, ids: (1, 0), rtt: 900, cwnd: 30, acked: 300_000),
                   ]),
-            .init(token: "e8f3c297", family: "inet6", local: "[fd00:77:1::1]:37522", remote: "[fd00:77:1::2]:5201", state: "established",
+            .init(token: "e8f3c297", family: "inet6", local: "[fd00:77:1::1]:37522", remote: "[fd00:77:1::2]:5201", state: .established,
                   fallback: false, bytesSent: 200_000, bytesReceived: 0, retransmits: 0, lastDataSent: 5000, lastDataReceived: 65000,
                   subflows: [
-                    subflow("[fd00:77:1::1]:37522", "[fd00:77:1::2]:5201", "c1", role: "initial", ids: (0, 0), rtt: 340, cwnd: 113, acked: 142_973),
-                    subflow("[fd00:77:2::1]:35755", "[fd00:77:1::2]:5201", "c2", role: "join", ids: (2, 0), rtt: 150, cwnd: 52, acked: 57_029),
+                    subflow("[fd00:77:1::1]:37522", "[fd00:77:1::2]:5201", "c1", role: .initial, ids: (0, 0), rtt: 340, cwnd: 113, acked: 142_973),
+                    subflow("[fd00:77:2::1]:35755", "[fd00:77:1::2]:5201", "c2", role: .join, ids: (2, 0), rtt: 150, cwnd: 52, acked: 57_029),
                   ]),
-            .init(token: "d4ab4420", family: "inet", local: "10.77.1.1:37670", remote: "10.77.1.2:5301", state: "established",
+            .init(token: "d4ab4420", family: "inet", local: "10.77.1.1:37670", remote: "10.77.1.2:5301", state: .established,
                   fallback: true, bytesSent: 200_000, bytesReceived: 0, subflows: [
-                    subflow("10.77.1.1:37670", "10.77.1.2:5301", "c1", role: "initial", ids: (0, 0), rtt: 360, cwnd: 151, acked: 200_001),
+                    subflow("10.77.1.1:37670", "10.77.1.2:5301", "c1", role: .initial, ids: (0, 0), rtt: 360, cwnd: 151, acked: 200_001),
                   ]),
         ]
         return LiveSnapshot(

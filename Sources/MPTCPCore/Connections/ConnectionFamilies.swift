@@ -181,7 +181,7 @@ public enum ConnectionFamilies {
             for subflow in connection.subflows {
                 let labels = token + [("local", subflow.localEndpoint), ("remote", subflow.remoteEndpoint)]
                 subflowInfo.samples.append(Sample(labels: labels + [
-                    ("interface", subflow.interface ?? "unknown"), ("role", subflow.role), ("priority", subflow.priority),
+                    ("interface", subflow.interface ?? "unknown"), ("role", subflow.role.rawValue), ("priority", subflow.priority.rawValue),
                     ("local_id", subflow.localID.map(String.init) ?? ""), ("remote_id", subflow.remoteID.map(String.init) ?? ""),
                 ], value: .unsigned(1)))
                 guard let tcp = subflow.tcp else { continue }

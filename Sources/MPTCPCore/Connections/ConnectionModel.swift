@@ -31,8 +31,8 @@ public struct Subflow: Sendable, Equatable {
     /// The flags as `ss` prints them (`Jjec`).
     public var flagLetters: String { flags.map(SubflowInfo.letters) ?? "" }
     public var isFullyEstablished: Bool? { flags.map { $0 & SubflowInfo.fullyEstablished != 0 } }
-    public var role: String { isJoin.map { $0 ? "join" : "initial" } ?? "unknown" }
-    public var priority: String { isBackup.map { $0 ? "backup" : "active" } ?? "unknown" }
+    public var role: SubflowRole { isJoin.map { $0 ? .join : .initial } ?? .unknown }
+    public var priority: SubflowPriority { isBackup.map { $0 ? .backup : .active } ?? .unknown }
     public var localEndpoint: String { local.endpoint(port: localPort) }
     public var remoteEndpoint: String { remote.endpoint(port: remotePort) }
 }
@@ -54,6 +54,7 @@ public struct Connection: Sendable, Equatable {
     /// Fell back to TCP (`MPTCP_INFO_FLAG_FALLBACK`).
     public var isFallback: Bool { info?.isFallback ?? false }
     public var stateName: String { TCPState.name(state) }
+    public var connectionState: ConnectionState { ConnectionState(number: state) }
     public var localEndpoint: String { local.endpoint(port: localPort) }
     public var remoteEndpoint: String { remote.endpoint(port: remotePort) }
     public var tokenHex: String { token.map { hex8($0) } ?? "-" }

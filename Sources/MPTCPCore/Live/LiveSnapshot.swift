@@ -35,7 +35,7 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         public var family: String
         public var local: String
         public var remote: String
-        public var state: String
+        public var state: ConnectionState
         public var fallback: Bool
         public var bytesSent: UInt64?
         public var bytesReceived: UInt64?
@@ -48,7 +48,7 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         /// The network namespace, when several are shown at once.
         public var namespace: String?
 
-        public init(token: String, family: String, local: String, remote: String, state: String, fallback: Bool,
+        public init(token: String, family: String, local: String, remote: String, state: ConnectionState, fallback: Bool,
                     bytesSent: UInt64? = nil, bytesReceived: UInt64? = nil, bytesRetransmitted: UInt64? = nil,
                     retransmits: UInt32? = nil, lastDataSent: UInt32? = nil, lastDataReceived: UInt32? = nil,
                     subflows: [SubflowEntry]) {
@@ -74,8 +74,8 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         public var interface: String?
         public var localId: Int?
         public var remoteId: Int?
-        public var role: String
-        public var priority: String
+        public var role: SubflowRole
+        public var priority: SubflowPriority
         /// Microseconds.
         public var rtt: UInt32?
         public var cwnd: UInt32?
@@ -85,7 +85,7 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         public var bytesReceived: UInt64?
         public var retransmits: UInt32?
 
-        public init(local: String, remote: String, interface: String?, localId: Int?, remoteId: Int?, role: String, priority: String,
+        public init(local: String, remote: String, interface: String?, localId: Int?, remoteId: Int?, role: SubflowRole, priority: SubflowPriority,
                     rtt: UInt32? = nil, cwnd: UInt32? = nil, deliveryRate: UInt64? = nil, bytesAcked: UInt64? = nil,
                     bytesReceived: UInt64? = nil, retransmits: UInt32? = nil) {
             self.local = local
@@ -201,7 +201,7 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         snapshot.connections = (connections?.connections ?? []).map { connection in
             ConnectionEntry(
                 token: connection.tokenHex, family: connection.family == IPAddress.inet6 ? "inet6" : "inet",
-                local: connection.localEndpoint, remote: connection.remoteEndpoint, state: connection.stateName,
+                local: connection.localEndpoint, remote: connection.remoteEndpoint, state: connection.connectionState,
                 fallback: connection.isFallback, bytesSent: connection.info?.bytesSent, bytesReceived: connection.info?.bytesReceived,
                 bytesRetransmitted: connection.info?.bytesRetrans, retransmits: connection.info?.retransmits,
                 lastDataSent: connection.info?.lastDataSent, lastDataReceived: connection.info?.lastDataRecv,

@@ -72,7 +72,7 @@ public struct Report: Sendable, Codable, Equatable {
         public var token: String
         public var local: String
         public var remote: String
-        public var state: String
+        public var state: ConnectionState
         public var fallback: Bool
         public var subflows: [SubflowEntry]
     }
@@ -81,8 +81,8 @@ public struct Report: Sendable, Codable, Equatable {
         public var local: String
         public var remote: String
         public var interface: String?
-        public var role: String
-        public var priority: String
+        public var role: SubflowRole
+        public var priority: SubflowPriority
         public var bytesAcked: UInt64?
         public var bytesReceived: UInt64?
     }
@@ -95,7 +95,7 @@ public struct Report: Sendable, Codable, Equatable {
 
     public struct Counter: Sendable, Codable, Equatable {
         public var name: String
-        public var role: String?
+        public var role: CounterRole?
         public var lane: String?
         public var value: UInt64
         /// Change between the two samples; nil when the counter went backwards (reset).

@@ -69,7 +69,7 @@ public enum ReportBuilder {
         let connectionList = connections.connections.sorted { ($0.token ?? 0) < ($1.token ?? 0) }.map { connection in
             Report.ConnectionEntry(
                 token: connection.tokenHex, local: connection.localEndpoint, remote: connection.remoteEndpoint,
-                state: connection.stateName, fallback: connection.isFallback,
+                state: connection.connectionState, fallback: connection.isFallback,
                 subflows: connection.subflows.map { subflow in
                     Report.SubflowEntry(local: subflow.localEndpoint, remote: subflow.remoteEndpoint, interface: subflow.interface,
                                         role: subflow.role, priority: subflow.priority,
@@ -86,7 +86,7 @@ public enum ReportBuilder {
 
     /// Every Case diagram's counters (value and change over the interval), and the TCP counters beside them.
     static func counters(first: NetstatTable, second: NetstatTable) -> (diagrams: [Report.Diagram], tcp: [Report.Counter]) {
-        func counter(_ section: String, _ name: String, role: String?, lane: String?) -> Report.Counter? {
+        func counter(_ section: String, _ name: String, role: CounterRole?, lane: String?) -> Report.Counter? {
             guard let value = second[section, name] else { return nil }
             let before = first[section, name]
             let change: UInt64? = before.map { value >= $0 ? value - $0 : nil } ?? value
@@ -104,7 +104,7 @@ public enum ReportBuilder {
             let counters = names.compactMap { name -> Report.Counter? in
                 let descriptor = CounterCatalog.descriptor(mptcpCounter: name)
                 let lane = diagram.lanes.indices.contains(descriptor.lane) ? diagram.lanes[descriptor.lane].title : nil
-                return counter("MPTcpExt", name, role: descriptor.role.rawValue, lane: lane)
+                return counter("MPTcpExt", name, role: descriptor.role, lane: lane)
             }
             if !counters.isEmpty { diagrams.append(Report.Diagram(id: diagram.id, title: diagram.title, counters: counters)) }
         }

@@ -77,7 +77,7 @@ public enum ReportHTML {
             html += table(["interface", "subflows", "bytes acked", "bytes received", "share"], ReportRenderer.interfaceRows(c))
             let shown = Array(c.list.prefix(100))
             html += table(["token", "local", "remote", "state", "subflows"], shown.map { connection in
-                [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote, connection.state,
+                [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote, connection.state.rawValue,
                  String(connection.subflows.count)]
             })
             html += "<p>Subflows, both ends of each:</p>\n"
@@ -139,21 +139,21 @@ public enum ReportHTML {
             let moved = (counter.change ?? 0) > 0
             let value = "\(counter.value)" + (counter.change.map { " (+\($0))" } ?? " (reset)")
             switch counter.role {
-            case "branch":
+            case .branch?:
                 let color = counter.value > 0 ? "#c62828" : "#999"
                 svg += "<line x1=\"\(arrowX + arrowWidth)\" y1=\"\(y)\" x2=\"\(arrowX + arrowWidth + 40)\" y2=\"\(y)\" stroke=\"\(color)\" stroke-width=\"2\"/>"
                 svg += "<polygon points=\"\(arrowX + arrowWidth + 40),\(y - 5) \(arrowX + arrowWidth + 50),\(y) \(arrowX + arrowWidth + 40),\(y + 5)\" fill=\"\(color)\"/>"
                 svg += "<text x=\"\(arrowX + arrowWidth + 56)\" y=\"\(y + 4)\" font-size=\"12\" fill=\"\(color)\">\(escape(counter.name))</text>"
-            case "detail":
+            case .detail?:
                 svg += "<line x1=\"\(arrowX - 10)\" y1=\"\(y)\" x2=\"\(arrowX + arrowWidth + 10)\" y2=\"\(y)\" stroke=\"#555\" stroke-dasharray=\"3,3\"/>"
                 svg += "<text x=\"\(arrowX + arrowWidth + 56)\" y=\"\(y + 4)\" font-size=\"12\" font-style=\"italic\">\(escape(counter.name))</text>"
-            case "gauge":
+            case .gauge?:
                 svg += "<rect x=\"\(arrowX - 10)\" y=\"\(y - 9)\" width=\"\(arrowWidth + 20)\" height=\"18\" fill=\"none\" stroke=\"#1565c0\"/>"
                 svg += "<text x=\"\(arrowX + arrowWidth + 56)\" y=\"\(y + 4)\" font-size=\"12\">\(escape(counter.name)) (now)</text>"
             default:
-                let weight = counter.role == "entry" || counter.role == "exit" ? 3 : 2
+                let weight = counter.role == .entry || counter.role == .exit ? 3 : 2
                 svg += "<line x1=\"\(arrowX - 16)\" y1=\"\(y)\" x2=\"\(arrowX + arrowWidth + 16)\" y2=\"\(y)\" stroke=\"#222\" stroke-width=\"\(weight)\"/>"
-                let tag = counter.role == "entry" ? " (in)" : counter.role == "exit" ? " (out)" : ""
+                let tag = counter.role == .entry ? " (in)" : counter.role == .exit ? " (out)" : ""
                 svg += "<text x=\"\(arrowX + arrowWidth + 56)\" y=\"\(y + 4)\" font-size=\"12\">\(escape(counter.name + tag))</text>"
             }
             svg += "<text x=\"\(width - 8)\" y=\"\(y + 4)\" font-size=\"12\" text-anchor=\"end\" font-weight=\"\(moved ? "bold" : "normal")\">\(escape(value))</text>"

@@ -19,8 +19,8 @@ public enum ReportRenderer {
         ("gauge", "[ ]", "a gauge: how many now, not a count of events"),
     ]
 
-    static func mark(_ role: String?) -> String {
-        roleMarks.first { $0.role == role }?.mark ?? "?"
+    static func mark(_ role: CounterRole?) -> String {
+        roleMarks.first { $0.role == role?.rawValue }?.mark ?? "?"
     }
 
     public static func render(_ report: Report, style: Style, options: Options = Options()) -> String {
@@ -84,7 +84,7 @@ public enum ReportRenderer {
             let shown = Array(c.list.prefix(50))
             out.table(["token", "local", "remote", "state", "subflows"], shown.map { connection in
                 [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote,
-                 connection.state, String(connection.subflows.count)]
+                 connection.state.rawValue, String(connection.subflows.count)]
             })
             out.paragraph("Subflows, both ends of each:")
             out.table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], subflowRows(shown))
@@ -178,7 +178,7 @@ public enum ReportRenderer {
     static func subflowRows(_ connections: [Report.ConnectionEntry]) -> [[String]] {
         connections.flatMap { connection in
             connection.subflows.map {
-                [connection.token, "\($0.role) \($0.priority)", $0.local, $0.remote, $0.interface ?? "?",
+                [connection.token, "\($0.role.rawValue) \($0.priority.rawValue)", $0.local, $0.remote, $0.interface ?? "?",
                  $0.bytesAcked.map(String.init) ?? "", $0.bytesReceived.map(String.init) ?? ""]
             }
         }
