@@ -50,7 +50,7 @@ public final class NamespacesSnapshotReader: Sendable {
         }
         var parts: [(namespace: String, snapshot: LiveSnapshot)] = []
         await withTaskGroup(of: (Int, LiveSnapshot).self) { group in
-            for (index, (namespace, runner)) in current.enumerated() {
+            for (index, (_, runner)) in current.enumerated() {
                 group.addTask {
                     switch await runner.run() {
                     case let .success(snapshot): return (index, snapshot)

@@ -65,7 +65,7 @@ public struct ReportCommand: ParsableCommand {
             try ReportOutput.write(try ReportOutput.render(options: renderOptions, ReportBuilder.build(snapshot), format: format), to: output)
             return
         }
-        let (interval, events, procfs) = (self.interval, self.events, self.procfs)
+        let (interval, events) = (self.interval, self.events)
         let reports = try NamespaceSelection.each(try NamespaceSelection.resolve(netns)) {
             ReportBuilder.build(ReportSampler.sample(reader: NamespaceReader.insideNamespace(), procfs: "/proc", interval: interval,
                                                           events: events.supervisorMode))

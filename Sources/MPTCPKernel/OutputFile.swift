@@ -98,7 +98,7 @@ public enum OutputFile {
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         var template = Array("\(directory)/.\(name).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard fd >= 0 else { throw Failure(path: path, step: "create", code: errno) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         var closed = false

@@ -41,8 +41,6 @@ public final class PathManagerEventsSupervisor: Sendable {
     private let onChange: @Sendable (Change) -> Void
     private let current = Mutex<(listener: PathManagerEventListener?, reason: String?)>((nil, nil))
     private let stopFlag = Atomic<Bool>(false)
-    /// Surveys made (for tests and the debug log).
-    private let surveys = Atomic<Int>(0)
 
     /// Decides at once (the first survey runs before this returns) and, in
     /// `auto`, starts the thread that surveys again.
@@ -100,8 +98,6 @@ public final class PathManagerEventsSupervisor: Sendable {
         }
     }
 
-    public var surveyCount: Int { surveys.load(ordering: .relaxed) }
-
     /// Stops listening (leaving the group before returning) and surveying.
     public func stop() {
         stopFlag.store(true, ordering: .relaxed)
@@ -116,7 +112,6 @@ public final class PathManagerEventsSupervisor: Sendable {
     public func decide() {
         guard !stopFlag.load(ordering: .relaxed) else { return }
         let survey = PathManagerSurvey.run(procfs: procfs)
-        surveys.add(1, ordering: .relaxed)
         if let reason = survey.reasonNotToListen {
             let stopped: Bool = current.withLock { state in
                 let was = state.listener != nil || state.reason != reason
