@@ -24,4 +24,10 @@ static inline int cmnl_malloc_arena_max(int count) {
     return mallopt(M_ARENA_MAX, count);
 }
 
+/* renameat2(2) is declared by glibc (2.28+) only under _GNU_SOURCE. */
+extern int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
+static inline int cmnl_rename_noreplace(const char *from, const char *to) {
+    return renameat2(-100 /* AT_FDCWD */, from, -100, to, 1 /* RENAME_NOREPLACE */);
+}
+
 #endif

@@ -1,3 +1,4 @@
+import CMNL
 import MPTCPCore
 #if canImport(Glibc)
 import Glibc
@@ -6,7 +7,7 @@ import Musl
 #endif
 
 /// Writes a file the way Unix tools do, for every file the tool writes
-/// (`report -o`, `snapshot -o` and `--report`, `--save-raw`, `dashboard -o`).
+/// (`report -o`, `snapshot -o` and `--report`, `--save-raw`).
 ///
 /// What is at the path decides how:
 /// - nothing: a new file, written atomically (a temporary file in the same
@@ -18,7 +19,11 @@ import Musl
 ///   place, as `>` in a shell would (`/dev/null`, `/dev/stdout`, a pipe);
 /// - a directory: refused.
 ///
-/// Nothing is ever renamed over anything but a regular file. Every failure is a
+/// Nothing is ever renamed over anything but a regular file, and not on the
+/// strength of an earlier look alone: a new file is placed with
+/// `renameat2(RENAME_NOREPLACE)`, and a regular file is checked again (same
+/// device and inode, still regular) just before the rename. If the path
+/// changed meanwhile, the choice is made again. Every failure is a
 /// ``Failure`` that names the path, the step and the errno.
 public enum OutputFile {
     public struct Failure: Error, Sendable, CustomStringConvertible, Equatable {
@@ -48,6 +53,16 @@ public enum OutputFile {
     @discardableResult
     public static func write(_ bytes: [UInt8], to path: String) throws(Failure) -> Method {
         guard !path.isEmpty else { throw Failure(path: path, step: "create", code: ENOENT) }
+        // A path that keeps changing under the write: give up after a few choices.
+        for _ in 0..<3 {
+            if let method = try writeOnce(bytes, to: path) { return method }
+        }
+        throw Failure(path: path, step: "rename", code: EBUSY)
+    }
+
+    /// One choice and its write; nil when the path changed between the look
+    /// and the rename (nothing was replaced; look again).
+    static func writeOnce(_ bytes: [UInt8], to path: String) throws(Failure) -> Method? {
         // stat follows a symbolic link: a link to a device writes the device,
         // a link to a regular file replaces that file (not the link).
         var target = path
@@ -63,13 +78,11 @@ public enum OutputFile {
         }
         if stat(target, &info) != 0 {
             guard errno == ENOENT else { throw Failure(path: path, step: "stat", code: errno) }
-            try atomically(bytes, path: target, mode: nil)
-            return .replacedAtomically
+            return try atomically(bytes, path: target, replacing: nil) ? .replacedAtomically : nil
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            try atomically(bytes, path: target, mode: info.st_mode & 0o7777)
-            return .replacedAtomically
+            return try atomically(bytes, path: target, replacing: info) ? .replacedAtomically : nil
         case S_IFDIR:
             throw Failure(path: path, step: "open", code: EISDIR)
         default:
@@ -91,8 +104,11 @@ public enum OutputFile {
         try writeAll(bytes, fd: fd, path: path)
     }
 
-    /// A temporary file beside `path`, written, synced and renamed over it.
-    static func atomically(_ bytes: [UInt8], path: String, mode: mode_t?) throws(Failure) {
+    /// A temporary file beside `path`, written and synced, then renamed over
+    /// `existing` (the regular file seen there, checked again first) or into
+    /// the empty place (`RENAME_NOREPLACE`). False, with nothing replaced and
+    /// the temporary file removed, when the path is no longer what was seen.
+    static func atomically(_ bytes: [UInt8], path: String, replacing existing: stat?) throws(Failure) -> Bool {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -104,17 +120,44 @@ public enum OutputFile {
         var closed = false
         do throws(Failure) {
             // mkstemp makes 0600; a new file gets what open(0666) would under the umask.
-            let wanted = mode ?? (0o666 & ~currentUmask())
+            let wanted = existing.map { $0.st_mode & 0o7777 } ?? (0o666 & ~currentUmask())
             guard fchmod(fd, wanted) == 0 else { throw Failure(path: path, step: "chmod", code: errno) }
             try writeAll(bytes, fd: fd, path: path)
             guard fsync(fd) == 0 else { throw Failure(path: path, step: "fsync", code: errno) }
             closed = true
             guard close(fd) == 0 else { throw Failure(path: path, step: "close", code: errno) }
-            guard rename(temporary, path) == 0 else { throw Failure(path: path, step: "rename", code: errno) }
+            guard try place(temporary, at: path, replacing: existing) else {
+                _ = unlink(temporary)
+                return false
+            }
+            return true
         } catch {
             if !closed { _ = close(fd) }
             _ = unlink(temporary)
             throw error
+        }
+    }
+
+    /// The rename itself, only over what was seen; false when the path changed.
+    static func place(_ temporary: String, at path: String, replacing existing: stat?) throws(Failure) -> Bool {
+        var now = stat()
+        if let existing {
+            guard lstat(path, &now) == 0, (now.st_mode & S_IFMT) == S_IFREG,
+                  now.st_dev == existing.st_dev, now.st_ino == existing.st_ino else { return false }
+            guard rename(temporary, path) == 0 else { throw Failure(path: path, step: "rename", code: errno) }
+            return true
+        }
+        if cmnl_rename_noreplace(temporary, path) == 0 { return true }
+        switch errno {
+        case EEXIST:
+            return false
+        case EINVAL:
+            // A file system without RENAME_NOREPLACE: the narrowest check left.
+            guard lstat(path, &now) != 0, errno == ENOENT else { return false }
+            guard rename(temporary, path) == 0 else { throw Failure(path: path, step: "rename", code: errno) }
+            return true
+        case let code:
+            throw Failure(path: path, step: "rename", code: code)
         }
     }
 

@@ -36,10 +36,8 @@ struct ReportRenderingTests {
         let report = try Self.report()
         for options in [ReportRenderer.Options(), ReportRenderer.Options(showZeroCounters: true)] {
             let markdown = ReportRenderer.render(report, style: .markdown, options: options)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mdtest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let file = directory.appendingPathComponent("report.md").path
+            let directory = try TemporaryDirectory("report-markdown")
+            let file = directory.file("report.md")
             try markdown.write(toFile: file, atomically: false, encoding: .utf8)
             let html = try Command.check(["cmark-gfm", "--extension", "table", file])
             let expected = Self.sourceTables(markdown)

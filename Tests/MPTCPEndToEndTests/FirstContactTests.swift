@@ -7,22 +7,11 @@ import TestSupport
 /// a test writes, device nodes included, is in its own temporary directory.
 @Suite("First contact")
 struct FirstContactTests {
-    /// A fresh directory of this test's own, removed afterwards.
-    final class Scratch {
-        let path: String
-        init() throws {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("first-contact-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-        func file(_ name: String) -> String { path + "/" + name }
-    }
-
     /// Device number 1:3 (the null device) in glibc's encoding, for small major and minor numbers.
     static let nullDevice = dev_t(1 << 8 | 3)
 
     /// `report` from a snapshot archive (no kernel reading, no event listening).
-    static func archive(_ scratch: Scratch) throws -> String {
+    static func archive(_ scratch: TemporaryDirectory) throws -> String {
         let archive = scratch.file("snapshot.tar")
         try Command.check([Products.exporter, "snapshot", "--interval", "0", "--events", "off", "-o", archive], timeout: 60)
         return archive
@@ -30,7 +19,7 @@ struct FirstContactTests {
 
     @Test("report -o: a FIFO is written through, never replaced")
     func fifo() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("first-contact")
         let archive = try Self.archive(scratch)
         let fifo = scratch.file("pipe")
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -51,7 +40,7 @@ struct FirstContactTests {
     @Test("report -o: a character device is written in place (a null device made in the test's own directory)",
           .enabled(if: Requirements.isRoot, "mknod needs root"))
     func characterDevice() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("first-contact")
         let archive = try Self.archive(scratch)
         let device = scratch.file("null")
         #expect(mknod(device, S_IFCHR | 0o666, Self.nullDevice) == 0, "mknod: \(errno)")
@@ -67,7 +56,7 @@ struct FirstContactTests {
 
     @Test("report -o: a symlink is followed and stays a link; a regular file is replaced atomically, keeping its mode")
     func symlinkAndRegular() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("first-contact")
         let archive = try Self.archive(scratch)
         let target = scratch.file("target.md"), link = scratch.file("link.md")
         try "old".write(toFile: target, atomically: false, encoding: .utf8)
@@ -89,7 +78,7 @@ struct FirstContactTests {
 
     @Test("files that cannot be read or written are named, with the reason")
     func fileErrors() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("first-contact")
         let archive = try Self.archive(scratch)
         let cases: [([String], [String])] = [
             (["report", "--from", scratch.file("missing.tar")], ["cannot read \(scratch.file("missing.tar"))", "ENOENT"]),
@@ -114,7 +103,7 @@ struct FirstContactTests {
 
     @Test("flags: --interval -1 is explained, --from with --netns is refused, a taken or foreign listen address is named")
     func flagErrors() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("first-contact")
         let archive = try Self.archive(scratch)
         let negative = try Command.run([Products.exporter, "report", "--interval", "-1"], timeout: 30)
         #expect(negative.status != 0 && negative.stderr.contains("--interval must be between 0 and 3600"), "\(negative.stderr)")
@@ -139,7 +128,7 @@ struct FirstContactTests {
 
     @Test("serve with an unreadable --path.procfs warns at start, naming the files")
     func procfsWarning() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("first-contact")
         let exporter = try ExporterProcess(arguments: ["--path.procfs", scratch.file("nonexistent"), "--collector.pm-events", "off"])
         defer { exporter.process.stop() }
         let log = exporter.process.stderr
@@ -149,7 +138,7 @@ struct FirstContactTests {
 
     @Test("report with an unreadable --path.procfs puts that first, and never says No finding")
     func reportCouldNotLook() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("first-contact")
         let result = try Command.run([Products.exporter, "report", "--interval", "0", "--events", "off", "--path.procfs", scratch.file("nonexistent")], timeout: 30)
         #expect(result.succeeded)
         #expect(!result.stdout.contains("No finding"))
@@ -159,7 +148,7 @@ struct FirstContactTests {
 
     @Test("snapshot archive entries are dated with the sample time, not 1970")
     func archiveDates() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("first-contact")
         let archive = try Self.archive(scratch)
         let listing = try Command.check(["tar", "--utc", "-tvf", archive])
         let year = Calendar(identifier: .gregorian).component(.year, from: Date())
