@@ -13,9 +13,9 @@ public final class NamespacesSnapshotReader: Sendable {
     private let events: PathManagerEventsSupervisor?
     private let timeout: Duration
     private let namespaceReaders: NamespaceReaders
-    /// One snapshot reader per namespace, kept while it exists, over the
-    /// namespace's shared reader, with the runner that gives its read a deadline.
-    private let readers = Mutex<[UInt64: (reader: LiveSnapshotReader, runner: BlockingRunner<LiveSnapshot>)]>([:])
+    /// Per namespace, kept while it exists: the runner that reads it (through
+    /// the namespace's shared reader, on a thread that entered it) within the deadline.
+    private let runners = Mutex<[UInt64: BlockingRunner<LiveSnapshot>]>([:])
 
     /// - Parameter readers: the per-namespace readers, shared with the namespaces collector.
     public init(options: NamespaceDiscovery.Options, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10),
@@ -29,11 +29,11 @@ public final class NamespacesSnapshotReader: Sendable {
     public func read() async -> LiveSnapshot {
         let namespaces = NamespaceDiscovery.discover(options)
         namespaceReaders.keep(namespaces)
-        let current: [(NetworkNamespace, BlockingRunner<LiveSnapshot>)] = readers.withLock { readers in
+        let current: [(NetworkNamespace, BlockingRunner<LiveSnapshot>)] = runners.withLock { runners in
             let live = Set(namespaces.map(\.inode))
-            readers = readers.filter { live.contains($0.key) }
+            runners = runners.filter { live.contains($0.key) }
             return namespaces.map { namespace in
-                if let existing = readers[namespace.inode] { return (namespace, existing.runner) }
+                if let existing = runners[namespace.inode] { return (namespace, existing) }
                 let own = namespace.label == "host"
                 let reader = LiveSnapshotReader(reader: namespaceReaders.reader(for: namespace), events: own ? events : nil, timeout: timeout)
                 let path = namespace.path
@@ -44,7 +44,7 @@ public final class NamespacesSnapshotReader: Sendable {
                     case let .failure(failure): throw failure
                     }
                 }
-                readers[namespace.inode] = (reader, runner)
+                runners[namespace.inode] = runner
                 return (namespace, runner)
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import MPTCPCommandLine
 import MPTCPCore
 import MPTCPKernel
 

@@ -51,7 +51,7 @@ public struct PathManagerCommand: ParsableCommand {
         var eventsRaw: [[UInt8]] = []
         if events > 0 {
             let collected = Mutex<[[UInt8]]>([])
-            let supervisor = PathManagerEventsSupervisor(mode: eventsMode == .off ? .off : eventsMode.supervisorMode, procfs: procfs,
+            let supervisor = PathManagerEventsSupervisor(mode: eventsMode.supervisorMode, procfs: procfs,
                                                          onDatagram: { datagram, decoded in
                 collected.withLock { $0.append(datagram) }
                 for event in decoded { print(event.summary) }

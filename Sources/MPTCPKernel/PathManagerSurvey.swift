@@ -129,11 +129,7 @@ public enum PathManagerSurvey {
         return ("kernel", nil)
     }
 
-    static func inode(of path: String) -> UInt64? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return UInt64(info.st_ino)
-    }
+    static func inode(of path: String) -> UInt64? { NamespaceDiscovery.inode(path) }
 
     /// Network-namespace bind mounts (`nsfs`, root `net:[INODE]`) of this mount namespace.
     static func nsfsMounts() -> [(path: String, inode: UInt64)] {

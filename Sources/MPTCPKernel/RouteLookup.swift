@@ -30,7 +30,7 @@ public enum RouteLookup {
                 checks.append(RouteCheck(
                     endpointID: endpoint.id, source: "\(source)", destination: "\(destination)",
                     interface: index.map { InterfaceTable.name(of: $0, in: interfaces.namesByIndex) },
-                    error: index == nil ? ErrnoNames.name(errorCode ?? 0) : nil))
+                    error: index == nil ? errorCode.map(ErrnoNames.name) ?? "no route" : nil))
             }
         }
         return checks

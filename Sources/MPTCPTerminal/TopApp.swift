@@ -77,28 +77,11 @@ public enum TopApp {
             let connections = state.current?.connections ?? []
             let subflowLines = connections.reduce(0) { $0 + 2 * $1.subflows.count }
             let height = 14 + connections.count + subflowLines
-            let frame = TopRenderer.render(state, width: width, height: max(24, height))
-            // No footer of keys in batch output.
-            var text = frame.plain(height: max(24, height))
-            if let footer = text.range(of: "q quit ", options: .backwards) {
-                text = String(text[..<footer.lowerBound])
-            }
+            let frame = TopRenderer.render(state, width: width, height: max(24, height), keys: false)
+            var text = frame.plain()
             while text.hasSuffix("\n\n") { text.removeLast() }
             write((iteration > 0 ? "\n" : "") + text)
         }
         return failures
     }
-}
-
-private extension String {
-    func range(of needle: String, options: BackwardsOption) -> Range<String.Index>? {
-        var found: Range<String.Index>?
-        var start = startIndex
-        while let range = self[start...].firstRange(of: needle) {
-            found = range
-            start = index(after: range.lowerBound)
-        }
-        return found
-    }
-    enum BackwardsOption { case backwards }
 }

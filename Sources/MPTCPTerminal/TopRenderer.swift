@@ -3,12 +3,13 @@ import MPTCPCore
 /// Draws a ``TopState`` into a ``Frame`` of the given size. Pure: golden
 /// tests render fixture snapshots at 80×24 and 160×50.
 public enum TopRenderer {
-    public static func render(_ state: TopState, width: Int, height: Int) -> Frame {
+    /// - Parameter keys: the footer of keys (false in batch frames, which nobody types into).
+    public static func render(_ state: TopState, width: Int, height: Int, keys: Bool = true) -> Frame {
         var frame = Frame(width: width)
         header(state, into: &frame, width: width)
         let footer = width >= 90 ? "q quit  ? help  j/k move  Enter expand  s sort  / filter  p pause  Tab view  +/- interval"
                                  : "q quit ? help j/k Enter expand s sort / filter p pause Tab view +/- interval"
-        let body = max(0, height - frame.lines.count - 1)
+        let body = max(0, height - frame.lines.count - (keys ? 1 : 0))
         var content: [[Frame.Span]]
         if state.showHelp {
             content = help().map { [Frame.Span($0)] }
@@ -31,6 +32,7 @@ public enum TopRenderer {
             }
         }
         for line in content.prefix(body) { frame.add(line) }
+        guard keys else { return frame }
         while frame.lines.count < height - 1 { frame.add("") }
         if let draft = state.filterDraft {
             frame.add("filter: \(draft)_   (Enter apply, Esc cancel)", .bold)

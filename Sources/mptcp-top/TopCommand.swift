@@ -93,25 +93,12 @@ struct TopCommand: ParsableCommand {
                                            write: { text in print(text, terminator: ""); fflush(nil) }, fetch: fetch)
             // As any tool whose data source failed: say so on standard error and exit 1.
             if let last = failures.last {
-                FileHandleless.standardError("mptcp-top: \(failures.count) of \(once ? 1 : (iterations ?? 1)) refreshes failed; last: \(last)\n")
+                StandardStream.error("mptcp-top: \(failures.count) of \(once ? 1 : (iterations ?? 1)) refreshes failed; last: \(last)\n")
                 throw ExitCode(1)
             }
         } else {
             let color = getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true
             try TopApp.runInteractive(state: state, color: color, fetch: fetch)
-        }
-    }
-}
-
-/// `write(2)` to standard error, without Foundation.
-enum FileHandleless {
-    static func standardError(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-            if written < 0, errno == EINTR { continue }
-            if written <= 0 { return }
-            bytes = bytes.dropFirst(written)
         }
     }
 }

@@ -267,8 +267,6 @@ public enum CounterCatalog {
         rendered[descriptor.section + "\u{0}" + descriptor.name] ?? (descriptor.seriesName, descriptor.helpText)
     }
 
-    /// The descriptor of any MPTcpExt counter the kernel has: the known one, or
-    /// a generic one in the `other` diagram for names this table does not know.
     /// The diagram of abnormal termination and fallback (MP_FAIL, infinite
     /// mappings, MP_FASTCLOSE, MP_RST, fallbacks after the handshake).
     public static let abnormalDiagramID = "fallback_termination"
@@ -282,6 +280,8 @@ public enum CounterCatalog {
         return descriptor.role == .branch || descriptor.diagram == abnormalDiagramID
     }
 
+    /// The descriptor of any MPTcpExt counter the kernel has: the known one, or
+    /// a generic one in the `other` diagram for names this table does not know.
     public static func descriptor(mptcpCounter name: String) -> CounterDescriptor {
         if let known = known(section: "MPTcpExt", name: name) { return known }
         return CounterDescriptor(

@@ -61,23 +61,10 @@ public struct HostSnapshot: Sendable {
         ConnectionJoiner.join(raw: sockDiag, interfaces: interfaces)
     }
 
-    public var endpoints: [Endpoint]? {
-        endpointsRaw.map { Self.decodeAll($0) { message throws(NetlinkDecodeError) in try Endpoint(message) }.values }
-    }
-
-    public var limits: PathManagerLimits? {
-        limitsRaw.flatMap { Self.decodeAll($0) { message throws(NetlinkDecodeError) in try PathManagerLimits(message) }.values.first }
-    }
-
     public var sysctls: MPTCPSysctls {
         var sysctls = MPTCPSysctls()
         for (name, text) in sysctlFiles { sysctls.add(name: name, text: text) }
         return sysctls
-    }
-
-    /// Events in arrival order (the receive time is not kept in the raw bytes).
-    public var events: [PathManagerEvent]? {
-        eventsRaw.map { Self.decodeAll($0) { message throws(NetlinkDecodeError) in try PathManagerEvent(message) }.values }
     }
 
     /// Every view decoded once, with what could not be decoded (reported
@@ -86,6 +73,7 @@ public struct HostSnapshot: Sendable {
         public var connections: ConnectionSnapshot
         public var endpoints: [Endpoint]?
         public var limits: PathManagerLimits?
+        /// In arrival order (the receive time is not kept in the raw bytes).
         public var events: [PathManagerEvent]?
         public var sysctls: MPTCPSysctls
         public var errors: [String]
