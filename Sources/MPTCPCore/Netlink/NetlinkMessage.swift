@@ -66,7 +66,7 @@ public enum NetlinkDecodeError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case let .truncated(what, offset): return "netlink \(what) cut short at byte \(offset)"
         case let .invalidLength(length): return "netlink message length \(length) is smaller than its header"
-        case let .kernelError(code): return "kernel answered error \(code)"
+        case let .kernelError(code): return "kernel answered \(ErrnoNames.name(code))"
         case .overrun: return "netlink overrun: messages were lost"
         case let .attributeLength(what, length, expected): return "netlink attribute \(what) has \(length) bytes, expected \(expected)"
         case let .missingAttribute(what): return "netlink message without its \(what) attribute"
