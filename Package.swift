@@ -2,20 +2,39 @@
 //
 // mptcp-exporter: see inside Multipath TCP on Linux.
 //
-// Layout (one concept per folder):
-//   CMNL              libmnl, wrapped as a system library (pkg-config libmnl, apt libmnl-dev)
-//   CZlib             zlib, for gzip-compressed scrapes (apt zlib1g-dev)
-//   CCrypt            libcrypt, bcrypt of the basic-auth users (apt libcrypt-dev)
-//   MPTCPCore         pure core: parsers, counter catalogue, Case diagrams, exposition renderer
-//   MPTCPKernel       the thin layer that talks to the kernel (files under procfs, netlink)
-//   MPTCPCollectors   collectors: kernel layer in, typed metric families out
-//   MPTCPServer       the HTTP endpoint (SwiftNIO)
-//   MPTCPTerminal     mptcp-top: state, frame rendering, the terminal
-//   MPTCPCommandLine  options mptcp-exporter and mptcp-top share (--events, --netns)
-//   MPTCPExporterCLI  command-line front end (swift-argument-parser, swift-service-lifecycle)
-//   mptcp-exporter    the executable
-//   mptcp-loadgen     MPTCP traffic driver used by the test suite and the benchmarks
-//   mptcp-fuzz        fuzz targets: libFuzzer entry points (scripts/fuzz.sh), else a corpus replayer
+// Layout: one concept per folder. scripts/layout.sh makes README's Layout
+// from these lines and the types each folder declares (a test keeps the two
+// in step, and fails on a folder without a line here).
+//   CMNL                        libmnl, wrapped as a system library (pkg-config libmnl, apt libmnl-dev)
+//   CZlib                       zlib, for gzip-compressed scrapes (apt zlib1g-dev)
+//   CCrypt                      libcrypt, bcrypt of the basic-auth users (apt libcrypt-dev)
+//   MPTCPWire                   pure core, wire: bytes from the kernel and from strangers, decoded by length, every length checked
+//   MPTCPWire/Netlink           netlink messages and attributes (fixed-size accessors, sticky errors), the answer to a request, errno names, rtnetlink route requests
+//   MPTCPWire/SockDiag          sock_diag requests and answers: inet_diag_msg, mptcp_info and tcp_info (one table of offsets each), the subflow context
+//   MPTCPWire/Netstat           /proc/net/netstat and snmp, by header name, on any kernel
+//   MPTCPWire/PathManager       the mptcp_pm generic netlink family: endpoints, limits, events and their log; the MPTCP sysctls
+//   MPTCPWire/Interfaces        interface names and addresses, to say which path a subflow takes
+//   MPTCPWire/Archive           tar, the container of snapshot archives
+//   MPTCPModel                  pure core, model: the typed state one reading gives, and its metric families
+//   MPTCPModel/Counters         the counter catalogue (the one table of counters, roles and Case diagrams) and series names
+//   MPTCPModel/Connections      connections and subflows joined from the dumps, their typed words (enums inside, strings at the edges), per-interface bytes, their series
+//   MPTCPModel/PathManager      endpoints, limits, sysctls and events as series
+//   MPTCPModel/Live             the view model of /api/v1/snapshot and mptcp-top, and its JSON
+//   MPTCPModel/Report           the report: host snapshot, findings, archive format
+//   MPTCPPresentation           pure core, presentation: exposition text, diagrams and connections as text, HTML escaping
+//   MPTCPPresentation/Report    the report as text, Markdown and HTML (SVG diagrams)
+//   MPTCPKernel                 the thin layer that reads the kernel: one reader per namespace, procfs files, netlink sockets (libmnl), files a user names
+//   MPTCPCollectors             collectors (mappings of one reading into metric families), the runner that gives every read a deadline
+//   MPTCPServer                 the HTTP endpoint (SwiftNIO), given what it serves as closures: routes, limits, TLS, basic authentication
+//   MPTCPTerminal               mptcp-top: state (keys, sort, filter, rates), frame rendering (pure), the terminal
+//   MPTCPCommandLine            options mptcp-exporter and mptcp-top share (--events, --netns): mptcp-top links no SwiftNIO, TLS, zlib or libcrypt
+//   MPTCPExporterCLI            command-line front end (swift-argument-parser, swift-service-lifecycle)
+//   mptcp-exporter              the executable; symbol-order.txt orders the functions of a start for the release link (scripts/symbol-order.sh)
+//   mptcp-top                   the live terminal view: local reading or a remote exporter's /api/v1/snapshot
+//   mptcp-loadgen               MPTCP traffic driver used by the test suite and the benchmarks
+//   mptcp-fuzz                  fuzz targets: libFuzzer entry points (scripts/fuzz.sh), else a corpus replayer; seeds in Tests/FuzzCorpus
+//   Tests/MPTCPKernelTesting    test doubles of the kernel layer (recorded answers, injected faults): a test target, never shipped
+//   Tests/TestSupport           reusable test parts: namespaces and veth links, process runner, nstat reader, exporter and Prometheus launchers
 import PackageDescription
 
 let package = Package(
@@ -26,7 +45,7 @@ let package = Package(
         .executable(name: "mptcp-exporter", targets: ["mptcp-exporter"]),
         .executable(name: "mptcp-top", targets: ["mptcp-top"]),
         .executable(name: "mptcp-loadgen", targets: ["mptcp-loadgen"]),
-        .library(name: "MPTCPCore", targets: ["MPTCPCore"]),
+        .library(name: "MPTCPCore", targets: ["MPTCPWire", "MPTCPModel", "MPTCPPresentation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -54,15 +73,18 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "MPTCPCore"),
+        // The pure core, by concern: bytes in (wire), typed state (model), text out (presentation).
+        .target(name: "MPTCPWire"),
+        .target(name: "MPTCPModel", dependencies: ["MPTCPWire"]),
+        .target(name: "MPTCPPresentation", dependencies: ["MPTCPWire", "MPTCPModel"]),
         .target(
             name: "MPTCPKernel",
-            dependencies: ["MPTCPCore", "CMNL"]
+            dependencies: ["MPTCPWire", "MPTCPModel", "CMNL"]
         ),
         .target(
             name: "MPTCPCollectors",
             dependencies: [
-                "MPTCPCore", "MPTCPKernel",
+                "MPTCPWire", "MPTCPModel", "MPTCPKernel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -71,7 +93,7 @@ let package = Package(
             dependencies: [
                 // MPTCPKernel for InputFile only: configuration files read with errors that name them.
                 // No MPTCPCollectors: what /metrics and /api/v1/snapshot serve is given as closures.
-                "MPTCPCore", "MPTCPKernel",
+                "MPTCPWire", "MPTCPModel", "MPTCPPresentation", "MPTCPKernel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -83,21 +105,21 @@ let package = Package(
         ),
         .target(
             name: "MPTCPTerminal",
-            dependencies: ["MPTCPCore"]
+            dependencies: ["MPTCPWire", "MPTCPModel"]
         ),
         .target(
             // What mptcp-exporter and mptcp-top both take on the command line
             // (--events, --netns), without the server: mptcp-top links no NIO.
             name: "MPTCPCommandLine",
             dependencies: [
-                "MPTCPCore", "MPTCPKernel",
+                "MPTCPKernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "MPTCPExporterCLI",
             dependencies: [
-                "MPTCPCore", "MPTCPKernel", "MPTCPCollectors", "MPTCPServer", "MPTCPCommandLine",
+                "MPTCPWire", "MPTCPModel", "MPTCPPresentation", "MPTCPKernel", "MPTCPCollectors", "MPTCPServer", "MPTCPCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "mptcp-fuzz",
             dependencies: [
-                "MPTCPCore", "MPTCPServer", "MPTCPCollectors", "MPTCPTerminal",
+                "MPTCPWire", "MPTCPModel", "MPTCPPresentation", "MPTCPServer", "MPTCPCollectors", "MPTCPTerminal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -132,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "mptcp-top",
             dependencies: [
-                "MPTCPCore", "MPTCPTerminal", "MPTCPKernel", "MPTCPCollectors", "MPTCPCommandLine",
+                "MPTCPWire", "MPTCPModel", "MPTCPTerminal", "MPTCPKernel", "MPTCPCollectors", "MPTCPCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -145,22 +167,21 @@ let package = Package(
         .target(
             // Test doubles of the kernel layer: kept out of the shipped modules.
             name: "MPTCPKernelTesting",
-            dependencies: ["MPTCPCore", "MPTCPKernel"],
+            dependencies: ["MPTCPWire", "MPTCPKernel"],
             path: "Tests/MPTCPKernelTesting"
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["MPTCPCore"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "MPTCPCoreTests",
-            dependencies: ["MPTCPCore", "TestSupport"],
+            dependencies: ["MPTCPWire", "MPTCPModel", "MPTCPPresentation", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "MPTCPCollectorsTests",
-            dependencies: ["MPTCPCore", "MPTCPCollectors", "MPTCPKernel", "MPTCPKernelTesting", "TestSupport"]
+            dependencies: ["MPTCPWire", "MPTCPModel", "MPTCPCollectors", "MPTCPKernel", "MPTCPKernelTesting", "TestSupport"]
         ),
         .testTarget(
             name: "MPTCPServerTests",
@@ -168,12 +189,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MPTCPTerminalTests",
-            dependencies: ["MPTCPCore", "MPTCPTerminal"],
+            dependencies: ["MPTCPModel", "MPTCPTerminal"],
             resources: [.copy("Golden")]
         ),
         .testTarget(
             name: "MPTCPEndToEndTests",
-            dependencies: ["MPTCPCore", "TestSupport", "mptcp-exporter", "mptcp-loadgen", "mptcp-top", "mptcp-fuzz", "CZlib", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MPTCPModel", "TestSupport", "mptcp-exporter", "mptcp-loadgen", "mptcp-top", "mptcp-fuzz", "CZlib", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Golden")]
         ),
     ],

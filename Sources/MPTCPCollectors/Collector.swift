@@ -1,9 +1,9 @@
-import MPTCPCore
+import MPTCPModel
 
 /// A source of metric families, read from the kernel at scrape time.
 ///
 /// Each collector is split into the I/O that reads the kernel and a pure
-/// function from what was read to metric families (in `MPTCPCore`). A
+/// function from what was read to metric families (in `MPTCPModel`). A
 /// collector that throws costs its own series only: the scrape goes on, and
 /// `mptcp_exporter_scrape_collector_success{collector}` says 0.
 public protocol Collector: Sendable {

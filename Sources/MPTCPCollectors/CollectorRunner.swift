@@ -1,5 +1,5 @@
 import Dispatch
-import MPTCPCore
+import MPTCPModel
 import Synchronization
 
 /// Runs one blocking kernel read off the async threads, one call at a time,

@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import MPTCPKernel
 import Synchronization
 #if canImport(Glibc)

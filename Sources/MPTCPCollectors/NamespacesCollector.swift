@@ -1,5 +1,5 @@
 import Logging
-import MPTCPCore
+import MPTCPModel
 import MPTCPKernel
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Logging
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import MPTCPKernel
 import Synchronization
 

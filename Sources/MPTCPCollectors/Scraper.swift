@@ -1,5 +1,5 @@
 import Logging
-import MPTCPCore
+import MPTCPModel
 import Synchronization
 
 /// Runs every collector for one scrape and adds the exporter's own series.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import FoundationEssentials
 import MPTCPCommandLine
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
+import MPTCPPresentation
 import MPTCPKernel
 
 /// `mptcp-exporter connections`: every MPTCP connection with its subflows, once.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MPTCPCollectors
-import MPTCPCore
+import MPTCPModel
+import MPTCPPresentation
 
 /// `mptcp-exporter diagrams`: the Case diagrams, with this host's counters.
 public struct DiagramsCommand: ParsableCommand {

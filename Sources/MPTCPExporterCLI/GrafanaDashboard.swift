@@ -1,5 +1,6 @@
 import FoundationEssentials
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 
 /// Builds the Grafana dashboard from ``CounterCatalog``: one row per Case
 /// diagram, its panels laid out like the diagram (what entered, the branches,

@@ -4,7 +4,8 @@ import FoundationEssentials
 import Glibc
 #endif
 import MPTCPCommandLine
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import MPTCPKernel
 import Synchronization
 

@@ -2,7 +2,8 @@ import ArgumentParser
 import FoundationEssentials
 import MPTCPCollectors
 import MPTCPCommandLine
-import MPTCPCore
+import MPTCPModel
+import MPTCPPresentation
 import MPTCPKernel
 
 /// `mptcp-exporter report`: samples the kernel twice and explains what it sees.

@@ -3,7 +3,8 @@ import FoundationEssentials
 import Logging
 import MPTCPCollectors
 import MPTCPCommandLine
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import MPTCPKernel
 import MPTCPServer
 import ServiceLifecycle

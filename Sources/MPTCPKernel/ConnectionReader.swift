@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 
 /// Reads every MPTCP connection, subflow and listener of the calling thread's
 /// network namespace: four sock_diag dumps (MPTCP and TCP, IPv4 and IPv6),

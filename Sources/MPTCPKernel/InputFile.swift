@@ -1,4 +1,4 @@
-import MPTCPCore
+import MPTCPWire
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import Synchronization
 
 /// The one place a network namespace's MPTCP state is read from: it knows

@@ -1,5 +1,5 @@
 import CMNL
-import MPTCPCore
+import MPTCPWire
 #if canImport(Glibc)
 import Glibc
 #endif

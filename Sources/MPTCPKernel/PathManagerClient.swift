@@ -1,4 +1,4 @@
-import MPTCPCore
+import MPTCPWire
 
 /// Reads the path-manager configuration through the `mptcp_pm` generic
 /// netlink family: endpoints (GET_ADDR dump) and limits (GET_LIMITS).

@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import Synchronization
 #if canImport(Glibc)
 import Glibc

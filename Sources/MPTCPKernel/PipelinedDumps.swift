@@ -1,5 +1,5 @@
 import Dispatch
-import MPTCPCore
+import MPTCPWire
 import Synchronization
 
 /// Several netlink dumps received on a second thread while the calling

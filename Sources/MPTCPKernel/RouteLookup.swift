@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 
 /// Route lookups through rtnetlink (`RTM_GETROUTE`): a question to the
 /// routing tables, nothing is sent on the network.

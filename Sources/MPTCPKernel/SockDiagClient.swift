@@ -1,4 +1,4 @@
-import MPTCPCore
+import MPTCPWire
 
 /// Dumps MPTCP connections and TCP sockets through NETLINK_SOCK_DIAG.
 public final class SockDiagClient {

@@ -1,4 +1,4 @@
-import MPTCPCore
+import MPTCPModel
 import NIOCore
 import NIOHTTP1
 import Synchronization

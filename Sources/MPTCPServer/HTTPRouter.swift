@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPModel
+import MPTCPPresentation
 
 /// Decides the answer to one request. Pure apart from the scrape it triggers:
 /// no request path touches the file system.

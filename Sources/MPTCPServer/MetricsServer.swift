@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Logging
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import MPTCPKernel
 import NIOCore
 import NIOHTTP1

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import MPTCPCore
+import MPTCPModel
 
 /// The `mptcp-top` loop: refresh every interval, redraw on keys and resizes,
 /// restore the terminal however it ends.

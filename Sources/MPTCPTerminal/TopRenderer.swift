@@ -1,4 +1,4 @@
-import MPTCPCore
+import MPTCPModel
 
 /// Draws a ``TopState`` into a ``Frame`` of the given size. Pure: golden
 /// tests render fixture snapshots at 80×24 and 160×50.

@@ -1,4 +1,4 @@
-import MPTCPCore
+import MPTCPModel
 
 /// Everything `mptcp-top` shows and how, without any I/O: the last two
 /// snapshots (rates come from their difference), the view, sort, filter,

@@ -1,5 +1,5 @@
 import ArgumentParser
-import MPTCPCore
+import MPTCPModel
 import MPTCPExporterCLI
 import MPTCPKernel
 

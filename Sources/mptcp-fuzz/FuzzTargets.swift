@@ -1,6 +1,8 @@
 import Logging
 import MPTCPCollectors
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
+import MPTCPPresentation
 import MPTCPServer
 import MPTCPTerminal
 import NIOCore

@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 #if canImport(Glibc)
 import Glibc
 #endif

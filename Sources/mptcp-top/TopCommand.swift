@@ -3,7 +3,8 @@ import ArgumentParser
 import Glibc
 #endif
 import MPTCPCollectors
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import MPTCPCommandLine
 import MPTCPKernel
 import MPTCPTerminal

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import MPTCPCollectors
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import MPTCPKernel
 import MPTCPKernelTesting
 import Synchronization

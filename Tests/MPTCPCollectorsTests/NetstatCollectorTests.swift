@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MPTCPCollectors
-import MPTCPCore
+import MPTCPModel
 import Testing
 
 /// A procfs tree in a temporary directory, for collectors that read files.

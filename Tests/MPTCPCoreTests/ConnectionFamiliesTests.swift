@@ -1,4 +1,6 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
+import MPTCPPresentation
 import Testing
 
 @Suite("Connection metrics")

@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import Testing
 
 @Suite("CounterCatalog and Case diagrams")

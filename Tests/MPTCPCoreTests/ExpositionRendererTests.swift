@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPModel
+import MPTCPPresentation
 import Testing
 
 @Suite("ExpositionRenderer")

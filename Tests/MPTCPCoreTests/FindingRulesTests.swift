@@ -1,4 +1,6 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
+import MPTCPPresentation
 import Testing
 
 /// A fixture snapshot per finding: it fires, with the right evidence; healthy snapshots fire nothing.

@@ -1,4 +1,4 @@
-import MPTCPCore
+import MPTCPWire
 import Testing
 
 @Suite("NetstatParser")

@@ -1,4 +1,5 @@
-@testable import MPTCPCore
+@testable import MPTCPWire
+import MPTCPModel
 import Testing
 
 @Suite("Generic netlink: mptcp_pm")

@@ -1,5 +1,7 @@
 import Foundation
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
+import MPTCPPresentation
 import Testing
 import TestSupport
 

@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 import Testing
 
 @Suite("sock_diag decoding")

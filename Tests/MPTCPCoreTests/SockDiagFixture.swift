@@ -1,5 +1,6 @@
 import Foundation
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 
 /// The raw sock_diag captures under Fixtures/sockdiag-6.18-{cli,srv}.
 enum SockDiagFixture {

@@ -1,4 +1,5 @@
-import MPTCPCore
+import MPTCPWire
+import MPTCPModel
 
 // Conveniences the tests use to work on whole fixtures at once. Production
 // code streams instead (ConnectionReader joins and counts as the kernel

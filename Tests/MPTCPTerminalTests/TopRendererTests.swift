@@ -1,5 +1,5 @@
 import Foundation
-import MPTCPCore
+import MPTCPModel
 import MPTCPTerminal
 import Testing
 

@@ -1,3 +1,4 @@
+import MPTCPWire
 /// Builds a ``Report`` from a ``HostSnapshot``. Pure: the same snapshot gives
 /// the same report, live or from an archive on another machine.
 public enum ReportBuilder {

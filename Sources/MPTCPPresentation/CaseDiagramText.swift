@@ -1,3 +1,4 @@
+import MPTCPModel
 /// Draws Case diagrams as plain text, in the style of the reference
 /// document: the flow is the double bar `||`, a counter crossed by the flow is
 /// a line across it, a branch leaves it with `==>`. Sent packets flow down

@@ -1,3 +1,4 @@
+import MPTCPWire
 /// Metric families of the path-manager collectors.
 public enum PathManagerFamilies {
     /// Collector `path_manager`: endpoints and limits.

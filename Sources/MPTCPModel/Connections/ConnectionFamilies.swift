@@ -1,3 +1,4 @@
+import MPTCPWire
 /// Metric families of the `connections` collector.
 public enum ConnectionFamilies {
     public struct Options: Sendable {

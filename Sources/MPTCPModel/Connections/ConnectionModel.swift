@@ -1,3 +1,4 @@
+import MPTCPWire
 /// One subflow of an MPTCP connection: a TCP socket with the `mptcp` ULP.
 public struct Subflow: Sendable, Equatable {
     public var family: UInt8
@@ -93,10 +94,4 @@ public struct ConnectionSnapshot: Sendable, Equatable {
     }
 
     public var subflowCount: Int { connections.reduce(0) { $0 + $1.subflows.count } }
-}
-
-/// `0000abcd` for a token, as `ss` prints it.
-public func hex8(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
 }

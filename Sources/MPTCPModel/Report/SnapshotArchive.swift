@@ -1,3 +1,4 @@
+import MPTCPWire
 /// The support snapshot: one tar archive with everything a report needs, in
 /// the kernel's own bytes, so `report --from` reproduces the report offline.
 ///

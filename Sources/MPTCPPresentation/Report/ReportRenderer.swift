@@ -1,3 +1,5 @@
+import MPTCPWire
+import MPTCPModel
 /// Renders a ``Report`` as text for a terminal or as Markdown for a bug report
 /// (GitHub-flavoured: every table and paragraph stands between blank lines).
 public enum ReportRenderer {

@@ -108,7 +108,7 @@ public enum NetlinkMessages {
 }
 
 extension Array where Element == UInt8 {
-    mutating func appendLittle<T: FixedWidthInteger>(_ value: T) {
+    package mutating func appendLittle<T: FixedWidthInteger>(_ value: T) {
         var little = value.littleEndian
         Swift.withUnsafeBytes(of: &little) { append(contentsOf: $0) }
     }

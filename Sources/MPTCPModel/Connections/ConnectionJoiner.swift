@@ -1,3 +1,4 @@
+import MPTCPWire
 /// Builds a ``ConnectionSnapshot`` from the sockets of an MPTCP dump and a TCP
 /// dump: subflows are TCP sockets with the `mptcp` ULP, joined to their
 /// connection by token (the subflow's local token equals `mptcpi_token`), or

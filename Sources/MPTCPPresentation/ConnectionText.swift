@@ -1,3 +1,5 @@
+import MPTCPWire
+import MPTCPModel
 /// A plain-text listing of a ``ConnectionSnapshot``: one line per connection,
 /// its subflows indented below it, then the listeners.
 public enum ConnectionText {

@@ -1,3 +1,4 @@
+import MPTCPWire
 /// Everything a report reads, from the live kernel or from a snapshot archive:
 /// two samples of the counters over an interval, the connections, the
 /// path-manager configuration and the events seen in between. Raw kernel

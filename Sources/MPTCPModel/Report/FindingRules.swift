@@ -1,3 +1,4 @@
+import MPTCPWire
 /// Rule-based checks of a host's MPTCP state. Each finding carries the
 /// numbers that triggered it, what it probably means (chapter 2.4 of the
 /// reference document and the kernel's semantics) and what to do. A rule
@@ -217,7 +218,7 @@ public enum FindingRules {
 
     /// `12.5%`, `100%`. Counters from a stranger's archive can make any ratio:
     /// a value no Int holds is written as the Double it is, never converted.
-    static func percent(_ ratio: Double) -> String {
+    package static func percent(_ ratio: Double) -> String {
         let value = (ratio * 1000).rounded() / 10
         guard value.isFinite, value.magnitude < 1e15 else { return "\(value)%" }
         return value == value.rounded() ? "\(Int(value))%" : "\(value)%"

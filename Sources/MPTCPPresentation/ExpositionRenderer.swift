@@ -1,3 +1,4 @@
+import MPTCPModel
 /// Writes metric families in the Prometheus text exposition format 0.0.4.
 ///
 /// Output is deterministic: families sorted by name, samples by their label

@@ -1,3 +1,5 @@
+import MPTCPWire
+import MPTCPModel
 /// A self-contained HTML page for a ``Report``: no external resource, the
 /// Case diagrams drawn as inline SVG (one drawing per flow: a thick arrow,
 /// a line across it for each counter the flow crosses, a small arrow

@@ -1,3 +1,4 @@
+import MPTCPWire
 /// A diagnostic report: what the host is, how MPTCP is configured, what its
 /// connections do, every Case diagram with its values and their change over
 /// the interval, the path-manager events, and the findings. Encoded as JSON

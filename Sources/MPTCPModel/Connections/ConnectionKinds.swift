@@ -1,3 +1,4 @@
+import MPTCPWire
 /// The typed words of the connection view model (snapshot JSON, report,
 /// `mptcp-top`): enums inside, the same strings at the edges (JSON, labels,
 /// text), so the documented schemas do not change. A value this version does

@@ -1,3 +1,4 @@
+import MPTCPWire
 /// Turns the counters read from `/proc/net/netstat` and `/proc/net/snmp` into
 /// metric families: every MPTcpExt counter the kernel has (known or not), the
 /// TCP counters they are read against, and the Case-diagram info series.

@@ -1,3 +1,4 @@
+import MPTCPWire
 /// What `mptcp-top` shows, at one moment: the machine-readable snapshot the
 /// exporter serves at `/api/v1/snapshot` (schema `mptcp-exporter/snapshot/v1`,
 /// JSON keys in snake case, unknown values absent) and the local view reads
