@@ -14,6 +14,8 @@ public final class PathManagerClient {
         case kernel(what: String, errno: Int32)
         /// The kernel's answer could not be decoded (a sticky decode error, never dropped).
         case malformed(what: String, NetlinkDecodeError)
+        /// Every attempt of a dump was flagged NLM_F_DUMP_INTR.
+        case interrupted(what: String, attempts: Int)
 
         public var description: String {
             switch self {
@@ -23,6 +25,7 @@ public final class PathManagerClient {
                 return "\(what) refused by the kernel: \(SystemCallError(function: "", subject: "", code: code).name)"
                     + (code == 1 ? " (kernels 6.7 to 6.11 without the stable fix need CAP_NET_ADMIN to list endpoints)" : "")
             case let .malformed(what, error): return "\(what): malformed answer: \(error)"
+            case let .interrupted(what, attempts): return "\(what): dump interrupted \(attempts) times in a row (endpoints changing)"
             }
         }
     }
@@ -46,11 +49,10 @@ public final class PathManagerClient {
 
     static func resolveKeepingReply(socket: any NetlinkTransport, name: String) throws(Failure) -> (family: GenericNetlinkFamily, reply: [[UInt8]]) {
         var family: GenericNetlinkFamily?
-        let sequence = socket.sequence()
         let reply: [[UInt8]]
         do {
-            reply = try exchange(socket, GenericNetlink.getFamily(name, sequence: sequence), sequence: sequence,
-                                 what: "CTRL_CMD_GETFAMILY \(name)", type: GenericNetlink.controllerID, keepRaw: true) { message throws(NetlinkDecodeError) in
+            reply = try exchange(socket, what: "CTRL_CMD_GETFAMILY \(name)", type: GenericNetlink.controllerID, keepRaw: true,
+                                 request: { GenericNetlink.getFamily(name, sequence: $0) }) { message throws(NetlinkDecodeError) in
                 family = try GenericNetlinkFamily(message)
             }
         } catch .kernel(_, 2) {
@@ -60,41 +62,30 @@ public final class PathManagerClient {
         return (family, reply)
     }
 
-    /// The one request/response path of this client: sends `request`, receives
-    /// until the dump or the answer ends, hands each message of `type` to
-    /// `decode`, and throws what went wrong (the socket, an `NLMSG_ERROR`, a
-    /// malformed datagram or message), never dropping it. Keeps the raw
-    /// datagrams when asked.
-    static func exchange(_ socket: any NetlinkTransport, _ request: [UInt8], sequence: UInt32, what: String, type: UInt16,
-                         keepRaw: Bool, decode: (NetlinkMessage) throws(NetlinkDecodeError) -> Void) throws(Failure) -> [[UInt8]] {
-        var raw: [[UInt8]] = []
-        var errorCode: Int32?
-        var decodeError: NetlinkDecodeError?
-        do throws(SystemCallError) {
-            try socket.dump(request, sequence: sequence) { view in
-                if keepRaw { raw.append(view.bytes) }
-                let datagramError = NetlinkMessages.scan(view) { message in
-                    if let code = message.errorCode, code != 0 { errorCode = code }
-                    guard message.type == type, decodeError == nil else { return }
-                    do throws(NetlinkDecodeError) { try decode(message) } catch { decodeError = error }
-                }
-                if decodeError == nil { decodeError = datagramError }
-            }
+    /// ``NetlinkTransport/exchange(request:type:keepRaw:attempts:restart:decode:)``
+    /// with its errors named for the command.
+    static func exchange(_ socket: any NetlinkTransport, what: String, type: UInt16, keepRaw: Bool,
+                         restart: () -> Void = {}, request: (UInt32) -> [UInt8],
+                         decode: (NetlinkMessage) throws(NetlinkDecodeError) -> Void) throws(Failure) -> [[UInt8]] {
+        do {
+            return try socket.exchange(request: request, type: type, keepRaw: keepRaw, restart: restart, decode: decode)
         } catch {
-            throw .system(error)
+            switch error {
+            case let .system(error): throw .system(error)
+            case let .kernel(code): throw .kernel(what: what, errno: code)
+            case let .interrupted(attempts): throw .interrupted(what: what, attempts: attempts)
+            case let .malformed(error): throw .malformed(what: what, error)
+            }
         }
-        if let errorCode { throw .kernel(what: what, errno: errorCode) }
-        if let decodeError { throw .malformed(what: what, decodeError) }
-        return raw
     }
 
     /// Every endpoint (`ip mptcp endpoint show`), in the kernel's order, and
     /// the raw datagrams when asked.
     public func endpoints(keepRaw: Bool = false) throws(Failure) -> (endpoints: [Endpoint], raw: [[UInt8]]) {
         var endpoints: [Endpoint] = []
-        let sequence = socket.sequence()
-        let raw = try Self.exchange(socket, MPTCPPathManagerFamily.getAddressesDump(family: family.id, sequence: sequence), sequence: sequence,
-                                    what: "MPTCP_PM_CMD_GET_ADDR", type: family.id, keepRaw: keepRaw) { message throws(NetlinkDecodeError) in
+        let id = family.id
+        let raw = try Self.exchange(socket, what: "MPTCP_PM_CMD_GET_ADDR", type: id, keepRaw: keepRaw, restart: { endpoints = [] },
+                                    request: { MPTCPPathManagerFamily.getAddressesDump(family: id, sequence: $0) }) { message throws(NetlinkDecodeError) in
             endpoints.append(try Endpoint(message))
         }
         return (endpoints, raw)
@@ -103,9 +94,9 @@ public final class PathManagerClient {
     /// The limits (`ip mptcp limits show`).
     public func limits(keepRaw: Bool = false) throws(Failure) -> (limits: PathManagerLimits, raw: [[UInt8]]) {
         var limits: PathManagerLimits?
-        let sequence = socket.sequence()
-        let raw = try Self.exchange(socket, MPTCPPathManagerFamily.getLimits(family: family.id, sequence: sequence), sequence: sequence,
-                                    what: "MPTCP_PM_CMD_GET_LIMITS", type: family.id, keepRaw: keepRaw) { message throws(NetlinkDecodeError) in
+        let id = family.id
+        let raw = try Self.exchange(socket, what: "MPTCP_PM_CMD_GET_LIMITS", type: id, keepRaw: keepRaw,
+                                    request: { MPTCPPathManagerFamily.getLimits(family: id, sequence: $0) }) { message throws(NetlinkDecodeError) in
             limits = try PathManagerLimits(message)
         }
         return (limits ?? PathManagerLimits(subflows: nil, addAddrAccepted: nil), raw)

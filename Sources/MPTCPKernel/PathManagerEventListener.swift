@@ -100,7 +100,8 @@ public final class PathManagerEventListener: Sendable {
                 let time = clock()
                 var events: [PathManagerEvent] = []
                 var malformed: UInt64 = 0
-                let datagramError = NetlinkMessages.scan(ByteView(datagram)) { message in
+                var answer = NetlinkAnswer()
+                answer.absorb(ByteView(datagram)) { message in
                     guard message.type == familyID else { return }
                     do {
                         var event = try PathManagerEvent(message)
@@ -110,7 +111,7 @@ public final class PathManagerEventListener: Sendable {
                         malformed &+= 1
                     }
                 }
-                if datagramError != nil { malformed &+= 1 }
+                malformed &+= UInt64(answer.decodeErrors.count)
                 if stopFlag.load(ordering: .relaxed) { break }
                 recorder.log.withLock { log in
                     for event in events { log.record(event) }

@@ -15,23 +15,26 @@ public enum RouteLookup {
             let probe = source.family == IPAddress.inet ? IPAddress(parsing: "192.0.2.1") : IPAddress(parsing: "2001:db8::1")
             let destinations = Array(remotes.filter { $0.family == source.family }.prefix(8)) + [probe].compactMap { $0 }
             for destination in destinations {
-                let sequence = socket.sequence()
                 var index: UInt32?
                 var errorCode: Int32?
+                var malformed: String?
                 do {
-                    try socket.dump(RouteRequest.get(destination: destination, source: source, sequence: sequence), sequence: sequence) { view in
-                        _ = NetlinkMessages.scan(view) { message in
-                            if let code = message.errorCode, code != 0 { errorCode = code }
-                            if let oif = RouteRequest.outputInterface(message) { index = oif }
-                        }
+                    try socket.exchange(request: { RouteRequest.get(destination: destination, source: source, sequence: $0) }) {
+                        message throws(NetlinkDecodeError) in
+                        if let oif = try RouteRequest.outputInterface(message) { index = oif }
                     }
                 } catch {
-                    errorCode = error.code
+                    switch error {
+                    case let .kernel(code): errorCode = code
+                    case let .system(failure): errorCode = failure.code
+                    case .interrupted: errorCode = nil
+                    case let .malformed(failure): malformed = "\(failure)"
+                    }
                 }
                 checks.append(RouteCheck(
                     endpointID: endpoint.id, source: "\(source)", destination: "\(destination)",
                     interface: index.map { InterfaceTable.name(of: $0, in: interfaces.namesByIndex) },
-                    error: index == nil ? errorCode.map(ErrnoNames.name) ?? "no route" : nil))
+                    error: index == nil ? malformed ?? errorCode.map(ErrnoNames.name) ?? "no route" : nil))
             }
         }
         return checks

@@ -59,7 +59,7 @@ enum FuzzTargets {
                 _ = try? GenericNetlinkFamily(message)
                 _ = try? Endpoint(message)
                 _ = try? PathManagerLimits(message)
-                _ = RouteRequest.outputInterface(message)
+                _ = try? RouteRequest.outputInterface(message)
                 if let event = try? PathManagerEvent(message) { log.record(event) }
             }
         }

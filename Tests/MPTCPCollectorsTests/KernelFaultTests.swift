@@ -155,6 +155,9 @@ struct KernelFaultTests {
             let command = request.count > 16 ? request[16] : 0
             switch faults.current {
             case let .kernelError(code) where command == MPTCPPathManagerFamily.commandGetAddress: return .kernelError(code)
+            case .interruptedAlways where command == MPTCPPathManagerFamily.commandGetAddress: return .interrupted(addresses)
+            case .interruptedOnce where command == MPTCPPathManagerFamily.commandGetAddress:
+                return faults.interruptNow() ? .interrupted(addresses) : .datagrams(addresses)
             case let .receiveFails(code): return .systemError(code)
             default: return .datagrams(command == MPTCPPathManagerFamily.commandGetAddress ? addresses : limits)
             }
@@ -176,6 +179,16 @@ struct KernelFaultTests {
         faults.set(.kernelError(1))
         guard case let .failure(refused) = Self.collect(collector) else { Issue.record("no error"); return }
         #expect(refused.description.contains("MPTCP_PM_CMD_GET_ADDR refused by the kernel: EPERM"), "\(refused)")
+        faults.set(.none)
+        #expect(try Self.collect(collector).get().map(\.name) == healthy.map(\.name))
+
+        // NLM_F_DUMP_INTR: asked again with what the first try decoded dropped, not added twice.
+        faults.set(.interruptedOnce)
+        let retried = try Self.collect(collector).get()
+        #expect(retried.first { $0.name == "mptcp_endpoints" }?.samples.first?.value == .unsigned(3))
+        faults.set(.interruptedAlways)
+        guard case let .failure(interrupted) = Self.collect(collector) else { Issue.record("no error"); return }
+        #expect(interrupted.description.contains("MPTCP_PM_CMD_GET_ADDR: dump interrupted 3 times"), "\(interrupted)")
         faults.set(.none)
         #expect(try Self.collect(collector).get().map(\.name) == healthy.map(\.name))
     }

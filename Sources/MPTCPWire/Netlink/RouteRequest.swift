@@ -16,12 +16,14 @@ public enum RouteRequest {
         return NetlinkMessage.encode(type: getRoute, flags: NetlinkMessage.flagRequest, sequence: sequence, payload: payload)
     }
 
-    /// The output interface index of an RTM_NEWROUTE answer.
-    public static func outputInterface(_ message: NetlinkMessage) -> UInt32? {
+    /// The output interface index of an RTM_NEWROUTE answer (nil for
+    /// another message, or a route without one); a malformed message throws.
+    public static func outputInterface(_ message: NetlinkMessage) throws(NetlinkDecodeError) -> UInt32? {
         guard message.type == newRoute else { return nil }
+        guard message.payload.count >= 12 else { throw .truncated(what: "rtmsg", offset: 0) }
         var index: UInt32?
-        _ = NetlinkAttributes.scan(message.payload.suffix(from: 12)) { attribute in
-            if attribute.type == attributeOutputInterface { index = attribute.payload.u32(0) }
+        try NetlinkAttributes.each(message.payload.suffix(from: 12)) { attribute throws(NetlinkDecodeError) in
+            if attribute.type == attributeOutputInterface { index = try attribute.u32("RTA_OIF") }
         }
         return index
     }

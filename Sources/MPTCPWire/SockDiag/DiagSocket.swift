@@ -106,15 +106,15 @@ public struct DiagSocket: Sendable {
 public enum SockDiagDecoder {
     public struct Result: Sendable {
         public var sockets: [DiagSocket] = []
-        /// The dump ended with NLMSG_DONE.
-        public var done = false
-        /// The kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): retry.
-        public var interrupted = false
-        /// The kernel answered NLMSG_ERROR with this errno.
-        public var kernelError: Int32?
-        /// Messages or attributes that were cut short or malformed.
-        public var decodeErrors: [NetlinkDecodeError] = []
+        /// The control side of the answer: done, interrupted (retry), the
+        /// kernel's errno, messages or attributes cut short or malformed.
+        public var answer = NetlinkAnswer()
         public init() {}
+
+        public var done: Bool { answer.done }
+        public var interrupted: Bool { answer.interrupted }
+        public var kernelError: Int32? { answer.kernelError }
+        public var decodeErrors: [NetlinkDecodeError] { answer.decodeErrors }
     }
 
     /// Decodes one datagram into `result.sockets`.
@@ -127,33 +127,22 @@ public enum SockDiagDecoder {
 
     /// Decodes one datagram, streaming: each socket goes to `onSocket` and
     /// nothing is kept. `onSocket` does not escape, so it may update the
-    /// caller's state in place.
+    /// caller's state in place (but not `result`, which is being written).
     public static func decode(_ datagram: ByteView, infoKind: DiagSocket.InfoKind, into result: inout Result,
                               keep: ((InetDiagMessage, _ ulpIsMPTCP: Bool?) -> Bool)? = nil,
                               onSocket: (DiagSocket) -> Void) {
-        let error = NetlinkMessages.scan(datagram) { message in
-            if message.isDumpInterrupted { result.interrupted = true }
-            switch message.type {
-            case NetlinkMessage.typeDone:
-                result.done = true
-            case NetlinkMessage.typeError:
-                if let code = message.errorCode, code != 0 { result.kernelError = code }
-            case NetlinkMessage.typeOverrun:
-                result.decodeErrors.append(.overrun)
-            case NetlinkMessage.typeNoop:
+        var socketErrors: [NetlinkDecodeError] = []
+        result.answer.absorb(datagram) { message in
+            switch DiagSocket.decode(message, infoKind: infoKind, keep: keep) {
+            case let .socket(socket):
+                if let error = socket.decodeError { socketErrors.append(error) }
+                onSocket(socket)
+            case .skipped:
                 break
-            default:
-                switch DiagSocket.decode(message, infoKind: infoKind, keep: keep) {
-                case let .socket(socket):
-                    if let error = socket.decodeError { result.decodeErrors.append(error) }
-                    onSocket(socket)
-                case .skipped:
-                    break
-                case .malformed:
-                    result.decodeErrors.append(.truncated(what: "inet_diag_msg", offset: 0))
-                }
+            case .malformed:
+                socketErrors.append(.truncated(what: "inet_diag_msg", offset: 0))
             }
         }
-        if let error { result.decodeErrors.append(error) }
+        if !socketErrors.isEmpty { result.answer.decodeErrors += socketErrors }
     }
 }
