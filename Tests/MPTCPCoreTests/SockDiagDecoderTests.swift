@@ -80,6 +80,16 @@ struct SockDiagDecoderTests {
         #expect(info.totalSubflows == (length >= 88 ? 2 : Int(full.subflows ?? 0) + 1))
     }
 
+    @Test("a payload shorter than any real mptcp_info has no field; a tcp_info field is there from its last byte on")
+    func presenceFromTheLayout() {
+        let short = MPTCPInfo(ByteView([UInt8](repeating: 7, count: 39)))
+        #expect(short.subflows == nil && short.token == nil && short.flags == nil)
+        var payload = [UInt8](repeating: 0, count: 84)
+        payload[80] = 0x20
+        #expect(TCPInfo(ByteView(Array(payload.prefix(83)))).sndCwnd == nil)
+        #expect(TCPInfo(ByteView(payload)).sndCwnd == 0x20)
+    }
+
     @Test("a longer mptcp_info from a future kernel decodes the known fields")
     func futureMPTCPInfo() {
         var payload = [UInt8](repeating: 0, count: 128)

@@ -42,7 +42,7 @@ public struct ByteView: Sendable {
     /// the window (the window lies inside `base`, see `init`), then one
     /// unaligned load instead of a checked read per byte.
     @inline(__always)
-    private func little<T: FixedWidthInteger>(_ offset: Int, as type: T.Type) -> T? {
+    func little<T: FixedWidthInteger>(_ offset: Int, as type: T.Type) -> T? {
         let size = MemoryLayout<T>.size
         guard offset >= 0, size <= count, offset <= count - size else { return nil }
         let start = range.lowerBound + offset

@@ -39,153 +39,185 @@ public struct TCPInfo: Sendable, Equatable {
     @usableFromInline var storage = Storage()
 
     public var state: UInt8? {
-        get { length >= 1 ? storage.state : nil }
+        get { Layout.state.isPresent(in: length) ? storage.state : nil }
         set { storage.state = newValue ?? 0 }
     }
     public var caState: UInt8? {
-        get { length >= 2 ? storage.caState : nil }
+        get { Layout.caState.isPresent(in: length) ? storage.caState : nil }
         set { storage.caState = newValue ?? 0 }
     }
     public var retransmits: UInt8? {
-        get { length >= 3 ? storage.retransmits : nil }
+        get { Layout.retransmits.isPresent(in: length) ? storage.retransmits : nil }
         set { storage.retransmits = newValue ?? 0 }
     }
     public var rto: UInt32? {
-        get { length >= 12 ? storage.rto : nil }
+        get { Layout.rto.isPresent(in: length) ? storage.rto : nil }
         set { storage.rto = newValue ?? 0 }
     }
     public var lost: UInt32? {
-        get { length >= 36 ? storage.lost : nil }
+        get { Layout.lost.isPresent(in: length) ? storage.lost : nil }
         set { storage.lost = newValue ?? 0 }
     }
     public var retrans: UInt32? {
-        get { length >= 40 ? storage.retrans : nil }
+        get { Layout.retrans.isPresent(in: length) ? storage.retrans : nil }
         set { storage.retrans = newValue ?? 0 }
     }
     public var lastDataSent: UInt32? {
-        get { length >= 48 ? storage.lastDataSent : nil }
+        get { Layout.lastDataSent.isPresent(in: length) ? storage.lastDataSent : nil }
         set { storage.lastDataSent = newValue ?? 0 }
     }
     public var lastDataRecv: UInt32? {
-        get { length >= 56 ? storage.lastDataRecv : nil }
+        get { Layout.lastDataRecv.isPresent(in: length) ? storage.lastDataRecv : nil }
         set { storage.lastDataRecv = newValue ?? 0 }
     }
     public var lastAckRecv: UInt32? {
-        get { length >= 60 ? storage.lastAckRecv : nil }
+        get { Layout.lastAckRecv.isPresent(in: length) ? storage.lastAckRecv : nil }
         set { storage.lastAckRecv = newValue ?? 0 }
     }
     public var pmtu: UInt32? {
-        get { length >= 64 ? storage.pmtu : nil }
+        get { Layout.pmtu.isPresent(in: length) ? storage.pmtu : nil }
         set { storage.pmtu = newValue ?? 0 }
     }
     /// Smoothed RTT, microseconds.
     public var rtt: UInt32? {
-        get { length >= 72 ? storage.rtt : nil }
+        get { Layout.rtt.isPresent(in: length) ? storage.rtt : nil }
         set { storage.rtt = newValue ?? 0 }
     }
     /// RTT variance, microseconds.
     public var rttvar: UInt32? {
-        get { length >= 76 ? storage.rttvar : nil }
+        get { Layout.rttvar.isPresent(in: length) ? storage.rttvar : nil }
         set { storage.rttvar = newValue ?? 0 }
     }
     public var sndSsthresh: UInt32? {
-        get { length >= 80 ? storage.sndSsthresh : nil }
+        get { Layout.sndSsthresh.isPresent(in: length) ? storage.sndSsthresh : nil }
         set { storage.sndSsthresh = newValue ?? 0 }
     }
     public var sndCwnd: UInt32? {
-        get { length >= 84 ? storage.sndCwnd : nil }
+        get { Layout.sndCwnd.isPresent(in: length) ? storage.sndCwnd : nil }
         set { storage.sndCwnd = newValue ?? 0 }
     }
     public var totalRetrans: UInt32? {
-        get { length >= 104 ? storage.totalRetrans : nil }
+        get { Layout.totalRetrans.isPresent(in: length) ? storage.totalRetrans : nil }
         set { storage.totalRetrans = newValue ?? 0 }
     }
     /// Bytes per second.
     public var pacingRate: UInt64? {
-        get { length >= 112 ? storage.pacingRate : nil }
+        get { Layout.pacingRate.isPresent(in: length) ? storage.pacingRate : nil }
         set { storage.pacingRate = newValue ?? 0 }
     }
     public var bytesAcked: UInt64? {
-        get { length >= 128 ? storage.bytesAcked : nil }
+        get { Layout.bytesAcked.isPresent(in: length) ? storage.bytesAcked : nil }
         set { storage.bytesAcked = newValue ?? 0 }
     }
     public var bytesReceived: UInt64? {
-        get { length >= 136 ? storage.bytesReceived : nil }
+        get { Layout.bytesReceived.isPresent(in: length) ? storage.bytesReceived : nil }
         set { storage.bytesReceived = newValue ?? 0 }
     }
     public var segsOut: UInt32? {
-        get { length >= 140 ? storage.segsOut : nil }
+        get { Layout.segsOut.isPresent(in: length) ? storage.segsOut : nil }
         set { storage.segsOut = newValue ?? 0 }
     }
     public var segsIn: UInt32? {
-        get { length >= 144 ? storage.segsIn : nil }
+        get { Layout.segsIn.isPresent(in: length) ? storage.segsIn : nil }
         set { storage.segsIn = newValue ?? 0 }
     }
     /// Microseconds.
     public var minRTT: UInt32? {
-        get { length >= 152 ? storage.minRTT : nil }
+        get { Layout.minRTT.isPresent(in: length) ? storage.minRTT : nil }
         set { storage.minRTT = newValue ?? 0 }
     }
     /// Bytes per second.
     public var deliveryRate: UInt64? {
-        get { length >= 168 ? storage.deliveryRate : nil }
+        get { Layout.deliveryRate.isPresent(in: length) ? storage.deliveryRate : nil }
         set { storage.deliveryRate = newValue ?? 0 }
     }
     public var busyTime: UInt64? {
-        get { length >= 176 ? storage.busyTime : nil }
+        get { Layout.busyTime.isPresent(in: length) ? storage.busyTime : nil }
         set { storage.busyTime = newValue ?? 0 }
     }
     public var delivered: UInt32? {
-        get { length >= 196 ? storage.delivered : nil }
+        get { Layout.delivered.isPresent(in: length) ? storage.delivered : nil }
         set { storage.delivered = newValue ?? 0 }
     }
     public var bytesSent: UInt64? {
-        get { length >= 208 ? storage.bytesSent : nil }
+        get { Layout.bytesSent.isPresent(in: length) ? storage.bytesSent : nil }
         set { storage.bytesSent = newValue ?? 0 }
     }
     public var bytesRetrans: UInt64? {
-        get { length >= 216 ? storage.bytesRetrans : nil }
+        get { Layout.bytesRetrans.isPresent(in: length) ? storage.bytesRetrans : nil }
         set { storage.bytesRetrans = newValue ?? 0 }
     }
     public var sndWnd: UInt32? {
-        get { length >= 232 ? storage.sndWnd : nil }
+        get { Layout.sndWnd.isPresent(in: length) ? storage.sndWnd : nil }
         set { storage.sndWnd = newValue ?? 0 }
     }
     public var rcvWnd: UInt32? {
-        get { length >= 236 ? storage.rcvWnd : nil }
+        get { Layout.rcvWnd.isPresent(in: length) ? storage.rcvWnd : nil }
         set { storage.rcvWnd = newValue ?? 0 }
+    }
+
+    /// The layout of `struct tcp_info` (uapi linux/tcp.h): each field's offset, once. Fields were only ever appended (none took the place of padding), so a field is there when the payload holds it.
+    enum Layout {
+        static let state = StructField<UInt8>(0)
+        static let caState = StructField<UInt8>(1)
+        static let retransmits = StructField<UInt8>(2)
+        static let rto = StructField<UInt32>(8)
+        static let lost = StructField<UInt32>(32)
+        static let retrans = StructField<UInt32>(36)
+        static let lastDataSent = StructField<UInt32>(44)
+        static let lastDataRecv = StructField<UInt32>(52)
+        static let lastAckRecv = StructField<UInt32>(56)
+        static let pmtu = StructField<UInt32>(60)
+        static let rtt = StructField<UInt32>(68)
+        static let rttvar = StructField<UInt32>(72)
+        static let sndSsthresh = StructField<UInt32>(76)
+        static let sndCwnd = StructField<UInt32>(80)
+        static let totalRetrans = StructField<UInt32>(100)
+        static let pacingRate = StructField<UInt64>(104)
+        static let bytesAcked = StructField<UInt64>(120)
+        static let bytesReceived = StructField<UInt64>(128)
+        static let segsOut = StructField<UInt32>(136)
+        static let segsIn = StructField<UInt32>(140)
+        static let minRTT = StructField<UInt32>(148)
+        static let deliveryRate = StructField<UInt64>(160)
+        static let busyTime = StructField<UInt64>(168)
+        static let delivered = StructField<UInt32>(192)
+        static let bytesSent = StructField<UInt64>(200)
+        static let bytesRetrans = StructField<UInt64>(208)
+        static let sndWnd = StructField<UInt32>(228)
+        static let rcvWnd = StructField<UInt32>(232)
     }
 
     public init(_ bytes: ByteView) {
         length = bytes.count
-        storage.state = bytes.u8(0) ?? 0
-        storage.caState = bytes.u8(1) ?? 0
-        storage.retransmits = bytes.u8(2) ?? 0
-        storage.rto = bytes.u32(8) ?? 0
-        storage.lost = bytes.u32(32) ?? 0
-        storage.retrans = bytes.u32(36) ?? 0
-        storage.lastDataSent = bytes.u32(44) ?? 0
-        storage.lastDataRecv = bytes.u32(52) ?? 0
-        storage.lastAckRecv = bytes.u32(56) ?? 0
-        storage.pmtu = bytes.u32(60) ?? 0
-        storage.rtt = bytes.u32(68) ?? 0
-        storage.rttvar = bytes.u32(72) ?? 0
-        storage.sndSsthresh = bytes.u32(76) ?? 0
-        storage.sndCwnd = bytes.u32(80) ?? 0
-        storage.totalRetrans = bytes.u32(100) ?? 0
-        storage.pacingRate = bytes.u64(104) ?? 0
-        storage.bytesAcked = bytes.u64(120) ?? 0
-        storage.bytesReceived = bytes.u64(128) ?? 0
-        storage.segsOut = bytes.u32(136) ?? 0
-        storage.segsIn = bytes.u32(140) ?? 0
-        storage.minRTT = bytes.u32(148) ?? 0
-        storage.deliveryRate = bytes.u64(160) ?? 0
-        storage.busyTime = bytes.u64(168) ?? 0
-        storage.delivered = bytes.u32(192) ?? 0
-        storage.bytesSent = bytes.u64(200) ?? 0
-        storage.bytesRetrans = bytes.u64(208) ?? 0
-        storage.sndWnd = bytes.u32(228) ?? 0
-        storage.rcvWnd = bytes.u32(232) ?? 0
+        storage.state = Layout.state.read(bytes)
+        storage.caState = Layout.caState.read(bytes)
+        storage.retransmits = Layout.retransmits.read(bytes)
+        storage.rto = Layout.rto.read(bytes)
+        storage.lost = Layout.lost.read(bytes)
+        storage.retrans = Layout.retrans.read(bytes)
+        storage.lastDataSent = Layout.lastDataSent.read(bytes)
+        storage.lastDataRecv = Layout.lastDataRecv.read(bytes)
+        storage.lastAckRecv = Layout.lastAckRecv.read(bytes)
+        storage.pmtu = Layout.pmtu.read(bytes)
+        storage.rtt = Layout.rtt.read(bytes)
+        storage.rttvar = Layout.rttvar.read(bytes)
+        storage.sndSsthresh = Layout.sndSsthresh.read(bytes)
+        storage.sndCwnd = Layout.sndCwnd.read(bytes)
+        storage.totalRetrans = Layout.totalRetrans.read(bytes)
+        storage.pacingRate = Layout.pacingRate.read(bytes)
+        storage.bytesAcked = Layout.bytesAcked.read(bytes)
+        storage.bytesReceived = Layout.bytesReceived.read(bytes)
+        storage.segsOut = Layout.segsOut.read(bytes)
+        storage.segsIn = Layout.segsIn.read(bytes)
+        storage.minRTT = Layout.minRTT.read(bytes)
+        storage.deliveryRate = Layout.deliveryRate.read(bytes)
+        storage.busyTime = Layout.busyTime.read(bytes)
+        storage.delivered = Layout.delivered.read(bytes)
+        storage.bytesSent = Layout.bytesSent.read(bytes)
+        storage.bytesRetrans = Layout.bytesRetrans.read(bytes)
+        storage.sndWnd = Layout.sndWnd.read(bytes)
+        storage.rcvWnd = Layout.rcvWnd.read(bytes)
     }
 
 }
