@@ -72,8 +72,33 @@ enum GrafanaDashboard {
 
     static func build() -> [String: Any] {
         let layout = Layout()
-        let s = selector
+        overviewRow(layout)
+        diagramRows(layout)
+        pathManagerRow(layout)
+        connectionsRow(layout)
+        func variable(_ name: String, _ label: String, query: String) -> [String: Any] {
+            ["name": name, "label": label, "type": "query", "datasource": datasource,
+             "query": ["query": query, "refId": "\(name)-query"], "definition": query,
+             "includeAll": true, "multi": true, "refresh": 2, "current": ["text": "All", "value": "$__all"], "sort": 1]
+        }
+        return [
+            "uid": uid, "title": "MPTCP", "tags": ["mptcp", "network"], "timezone": "browser", "editable": true,
+            "schemaVersion": 39, "version": 1, "refresh": "30s", "time": ["from": "now-6h", "to": "now"],
+            "description": "Multipath TCP seen by mptcp-exporter: connections, subflows, the Case diagrams of the kernel's MPTcpExt counters, the path manager.",
+            "annotations": ["list": [Any]()],
+            "templating": ["list": [
+                ["name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
+                 "current": [String: Any](), "hide": 0] as [String: Any],
+                variable("job", "Job", query: "label_values(mptcp_exporter_build_info, job)"),
+                variable("instance", "Instance", query: "label_values(mptcp_exporter_build_info{job=~\"$job\"}, instance)"),
+            ]],
+            "panels": layout.panels,
+        ]
+    }
 
+    /// Totals, states, subflows, traffic per interface, the exporter itself.
+    static func overviewRow(_ layout: Layout) {
+        let s = selector
         layout.row("Overview")
         layout.panel("stat", "MPTCP connections", width: 4, height: 5, description: "Established MPTCP connections.",
                      targets: [("sum(mptcp_connections{state=\"established\", \(s)})", "established")])
@@ -104,7 +129,11 @@ enum GrafanaDashboard {
                                ("sum(\(rate("mptcp_ext_mp_capable_syntx_total")))", "MPTCP active opens (MPCapableSYNTX)"),
                                ("sum(\(rate("mptcp_tcp_passive_opens_total")))", "TCP passive opens"),
                                ("sum(\(rate("mptcp_ext_mp_capable_synrx_total")))", "MPTCP passive opens (MPCapableSYNRX)")])
+    }
 
+    /// One row per Case diagram: what entered, left and went through, and its ratios.
+    static func diagramRows(_ layout: Layout) {
+        let s = selector
         for diagram in CounterCatalog.diagrams where diagram.id != CounterCatalog.otherDiagramID {
             layout.row("Case diagram: \(diagram.title)")
             let members = CounterCatalog.mptcp.filter { $0.diagram == diagram.id }
@@ -140,7 +169,11 @@ enum GrafanaDashboard {
                 }
             }
         }
+    }
 
+    /// Endpoints, limits, events and subflow closes.
+    static func pathManagerRow(_ layout: Layout) {
+        let s = selector
         layout.row("Path manager")
         layout.panel("table", "Endpoints", width: 12, description: "ip mptcp endpoint show, per instance.",
                      targets: [("max by (instance, id, address, port, interface, flags) (mptcp_endpoint_info{\(s)})", "")],
@@ -154,7 +187,11 @@ enum GrafanaDashboard {
                      targets: [("sum by (type) (\(rate("mptcp_pm_events_total"))) > 0", "{{type}}")])
         layout.panel("timeseries", "Subflows closed, by error and MP_RST reason", width: 12, unit: "ops",
                      targets: [("sum by (error, reset_reason) (\(rate("mptcp_pm_subflows_closed_total")))", "{{error}} / {{reset_reason}}")])
+    }
 
+    /// Per-connection and per-subflow series (with --collector.connections.per-connection).
+    static func connectionsRow(_ layout: Layout) {
+        let s = selector
         layout.row("Connections and subflows (needs --collector.connections.per-connection)")
         layout.panel("table", "Connections", width: 24,
                      targets: [("max by (instance, token, local, remote, state, fallback) (mptcp_connection_info{\(s)})", "")],
@@ -167,25 +204,6 @@ enum GrafanaDashboard {
                      targets: [("\(rate("mptcp_connection_bytes_sent_total"))", "{{token}}")])
         layout.panel("timeseries", "Share of each subflow in its connection's traffic", width: 12, unit: "percentunit",
                      targets: [("\(rate("mptcp_subflow_bytes_acked_total")) / on(instance, token) group_left() clamp_min(sum by (instance, token) (\(rate("mptcp_subflow_bytes_acked_total"))), 1)", "{{token}} {{local}}")])
-
-        func variable(_ name: String, _ label: String, query: String) -> [String: Any] {
-            ["name": name, "label": label, "type": "query", "datasource": datasource,
-             "query": ["query": query, "refId": "\(name)-query"], "definition": query,
-             "includeAll": true, "multi": true, "refresh": 2, "current": ["text": "All", "value": "$__all"], "sort": 1]
-        }
-        return [
-            "uid": uid, "title": "MPTCP", "tags": ["mptcp", "network"], "timezone": "browser", "editable": true,
-            "schemaVersion": 39, "version": 1, "refresh": "30s", "time": ["from": "now-6h", "to": "now"],
-            "description": "Multipath TCP seen by mptcp-exporter: connections, subflows, the Case diagrams of the kernel's MPTcpExt counters, the path manager.",
-            "annotations": ["list": [Any]()],
-            "templating": ["list": [
-                ["name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
-                 "current": [String: Any](), "hide": 0] as [String: Any],
-                variable("job", "Job", query: "label_values(mptcp_exporter_build_info, job)"),
-                variable("instance", "Instance", query: "label_values(mptcp_exporter_build_info{job=~\"$job\"}, instance)"),
-            ]],
-            "panels": layout.panels,
-        ]
     }
 
     static func json() throws -> String {

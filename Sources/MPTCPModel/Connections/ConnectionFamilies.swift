@@ -26,7 +26,19 @@ public enum ConnectionFamilies {
         decodeErrors: Int, options: Options = Options(), tally: SubflowTally? = nil
     ) -> [MetricFamily] {
         var families: [MetricFamily] = []
+        let subflowTally = connectionFamilies(snapshot, tally: tally, into: &families)
+        subflowFamilies(subflowTally, into: &families)
+        interfaceByteFamilies(interfaceBytes, into: &families)
+        readingFamilies(snapshot, decodeErrors: decodeErrors, into: &families)
+        if options.perConnection {
+            families += perConnectionFamilies(snapshot, options: options)
+        }
+        return families
+    }
 
+    /// Connections by state, fallback and number of subflows, and listeners;
+    /// returns the subflow tally (`tally`, or walked here).
+    static func connectionFamilies(_ snapshot: ConnectionSnapshot, tally: SubflowTally?, into families: inout [MetricFamily]) -> SubflowTally {
         // One pass over the connections, counting into fixed slots: this runs
         // after the dumps, for every scrape, over tens of thousands of
         // connections on a proxy (BENCHMARKS.md), so no strings are built and
@@ -63,6 +75,16 @@ public enum ConnectionFamilies {
             name: "mptcp_listeners", help: "MPTCP listening sockets.", type: .gauge,
             value: .unsigned(UInt64(snapshot.listeners.count))))
 
+        families.append(MetricFamily(
+            name: "mptcp_connections_by_subflows",
+            help: "MPTCP connections by their number of subflows (subflows=\"8+\" for eight or more). Connections with 1 subflow use a single path.",
+            type: .gauge,
+            samples: subflowBuckets.indices.map { Sample(labels: [("subflows", subflowBuckets[$0])], value: .unsigned(buckets[$0])) }))
+        return subflowTally
+    }
+
+    /// Subflows by role and priority, and by interface.
+    static func subflowFamilies(_ subflowTally: SubflowTally, into families: inout [MetricFamily]) {
         var roleSamples: [Sample] = []
         for role in 0..<3 {
             for priority in 0..<3 {
@@ -79,18 +101,16 @@ public enum ConnectionFamilies {
             type: .gauge,
             samples: roleSamples))
         families.append(MetricFamily(
-            name: "mptcp_connections_by_subflows",
-            help: "MPTCP connections by their number of subflows (subflows=\"8+\" for eight or more). Connections with 1 subflow use a single path.",
-            type: .gauge,
-            samples: subflowBuckets.indices.map { Sample(labels: [("subflows", subflowBuckets[$0])], value: .unsigned(buckets[$0])) }))
-        families.append(MetricFamily(
             name: "mptcp_subflows_by_interface",
             help: "Subflows by the interface they use: the bound device, else the interface whose subnet holds the peer, else the one owning the local address.",
             type: .gauge,
             samples: subflowTally.interfaces.names.indices.map {
                 Sample(labels: [("interface", subflowTally.interfaces.names[$0])], value: .unsigned(subflowTally.interfaces.counts[$0]))
             }))
+    }
 
+    /// Bytes per interface, kept across closes by ``InterfaceByteCounters``.
+    static func interfaceByteFamilies(_ interfaceBytes: [String: InterfaceByteCounters.Bytes], into families: inout [MetricFamily]) {
         var acked = MetricFamily(
             name: "mptcp_interface_bytes_acked_total",
             help: "Bytes sent by MPTCP subflows over this interface and acknowledged by the peer (tcp_info bytes_acked), counted for every subflow up to the last scrape that saw it; never goes backwards when connections close.",
@@ -109,7 +129,10 @@ public enum ConnectionFamilies {
             retransmitted.samples.append(Sample(labels: [("interface", interface)], value: .unsigned(bytes.retransmitted)))
         }
         families += [acked, received, retransmitted]
+    }
 
+    /// What the reading could not see: unmatched subflows, hidden fields, decode errors.
+    static func readingFamilies(_ snapshot: ConnectionSnapshot, decodeErrors: Int, into families: inout [MetricFamily]) {
         families.append(MetricFamily(
             name: "mptcp_subflows_unmatched",
             help: "MPTCP subflows whose connection was not in the dump (it closed between the two dumps of one scrape).",
@@ -125,11 +148,6 @@ public enum ConnectionFamilies {
             name: "mptcp_exporter_sock_diag_decode_errors",
             help: "Netlink messages or attributes of the last scrape's sock_diag dumps that were cut short or malformed (skipped).",
             type: .gauge, value: .unsigned(UInt64(decodeErrors))))
-
-        if options.perConnection {
-            families += perConnectionFamilies(snapshot, options: options)
-        }
-        return families
     }
 
     /// The per-subflow counts of the bounded families: role × priority and

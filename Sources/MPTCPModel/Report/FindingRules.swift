@@ -38,6 +38,7 @@ public enum FindingRules {
             guard let now = second[section, name], let before = first[section, name] else { return 0 }
             return now >= before ? now - before : now
         }
+        func nonzero(_ name: String) -> Bool { (total(name) ?? 0) > 0 }
         func evidence(_ name: String, _ section: String = "MPTcpExt") -> Report.Evidence? {
             guard let value = total(name, section) else { return nil }
             let label = section == "MPTcpExt" ? name : section + name
@@ -46,18 +47,30 @@ public enum FindingRules {
     }
 
     public static func evaluate(_ input: Input) -> [Report.Finding] {
+        var found = FindingList()
+        configuration(input, into: &found)
+        handshake(input, into: &found)
+        joins(input, into: &found)
+        dataAndTermination(input, into: &found)
+        return incomplete(input) + found.findings.sorted { ($0.severity, $0.id) < ($1.severity, $1.id) }
+    }
+
+    /// The findings of one evaluation, as the rules add them.
+    struct FindingList {
         var findings: [Report.Finding] = []
-        func add(_ id: String, _ severity: Report.Finding.Severity, _ title: String, _ evidence: [Report.Evidence?],
-                 meaning: String, action: String) {
+        mutating func add(_ id: String, _ severity: Report.Finding.Severity, _ title: String, _ evidence: [Report.Evidence?],
+                          meaning: String, action: String) {
             findings.append(Report.Finding(id: id, severity: severity, title: title, evidence: evidence.compactMap { $0 },
                                            meaning: meaning, action: action))
         }
-        func nonzero(_ name: String) -> Bool { (input.total(name) ?? 0) > 0 }
-        func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
+    }
 
-        // Configuration.
+    /// Configuration: MPTCP disabled, no endpoint that can add a subflow, limits of 0, endpoints without a route.
+    static func configuration(_ input: Input, into found: inout FindingList) {
+        func nonzero(_ name: String) -> Bool { input.nonzero(name) }
+        func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
         if input.sysctls.enabled == false {
-            add("mptcp_disabled", .critical, "MPTCP is disabled", [text("net.mptcp.enabled", "0")],
+            found.add("mptcp_disabled", .critical, "MPTCP is disabled", [text("net.mptcp.enabled", "0")],
                 meaning: "No MPTCP socket can be created in this network namespace: applications asking for MPTCP get plain TCP or an error.",
                 action: "sysctl -w net.mptcp.enabled=1, and persist it in /etc/sysctl.d, unless it was disabled on purpose.")
         }
@@ -67,7 +80,7 @@ public enum FindingRules {
             let usesMPTCP = (input.total("MPCapableSYNTX") ?? 0) > 0 || (input.total("MPCapableSYNRX") ?? 0) > 0
                 || !input.connections.connections.isEmpty
             if usesMPTCP, extra.isEmpty, (input.total("MPJoinSynRx") ?? 0) == 0, (input.total("MPJoinSynTx") ?? 0) == 0 {
-                add("no_extra_subflows", .warning, "No extra subflow can ever be created",
+                found.add("no_extra_subflows", .warning, "No extra subflow can ever be created",
                     [text("endpoints", String(endpoints.count)), text("endpoints with subflow or signal", "0"),
                      input.evidence("MPJoinSynTx"), input.evidence("MPJoinSynRx")],
                     meaning: "No path-manager endpoint has the subflow or signal flag, so this host never opens nor announces another path, and no peer has joined one: every MPTCP connection uses a single path.",
@@ -75,12 +88,12 @@ public enum FindingRules {
             }
         }
         if let subflows = input.limits?.subflows, subflows == 0 {
-            add("limits_zero", .warning, "The subflow limit is 0", [text("ip mptcp limits subflow", "0"), input.evidence("MPJoinRejected")],
+            found.add("limits_zero", .warning, "The subflow limit is 0", [text("ip mptcp limits subflow", "0"), input.evidence("MPJoinRejected")],
                 meaning: "The path manager accepts and creates no additional subflow: connections stay on their initial path whatever the endpoints.",
                 action: "ip mptcp limits set subflow N (N = extra paths wanted, e.g. 2).")
         }
         if let accepted = input.limits?.addAddrAccepted, accepted == 0, nonzero("AddAddr") {
-            add("add_addr_ignored", .info, "Addresses announced by peers are ignored",
+            found.add("add_addr_ignored", .info, "Addresses announced by peers are ignored",
                 [text("ip mptcp limits add_addr_accepted", "0"), input.evidence("AddAddr")],
                 meaning: "Peers announced addresses (ADD_ADDR) but add_addr_accepted is 0, so no subflow is opened towards them.",
                 action: "ip mptcp limits set add_addr_accepted N if subflows to announced addresses are wanted.")
@@ -89,18 +102,22 @@ public enum FindingRules {
             !checks.isEmpty && checks.allSatisfy { $0.interface == nil }
         }
         for (id, checks) in failedRoutes.sorted(by: { $0.key < $1.key }) {
-            add("endpoint_without_route", .warning, "Subflow endpoint \(checks[0].source) has no route",
+            found.add("endpoint_without_route", .warning, "Subflow endpoint \(checks[0].source) has no route",
                 checks.map { text("route get \($0.destination) from \($0.source)", $0.error ?? "no route") } + [input.evidence("MPJoinSynTxConnectErr")],
                 meaning: "The kernel finds no route from endpoint id \(id)'s address: subflows from it fail at connect() (MPJoinSynTxConnectErr) or never leave.",
                 action: "Add a route for that source, usually with policy routing: ip rule add from ADDRESS table N; ip route add default via GATEWAY dev IFACE table N.")
         }
+    }
 
-        // MP_CAPABLE, active opens.
+    /// MP_CAPABLE: fallbacks of active and passive opens, dropped SYNs, blackholes.
+    static func handshake(_ input: Input, into found: inout FindingList) {
+        func nonzero(_ name: String) -> Bool { input.nonzero(name) }
+        func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
         let attempts = input.change("MPCapableSYNTX") > 0 ? input.change("MPCapableSYNTX") : (input.total("MPCapableSYNTX") ?? 0)
         let fellBack = input.change("MPCapableSYNTX") > 0 ? input.change("MPCapableFallbackSYNACK") : (input.total("MPCapableFallbackSYNACK") ?? 0)
         if fellBack > 0, attempts > 0, Double(fellBack) / Double(attempts) >= 0.1 || fellBack >= 10 {
             let ratio = Double(fellBack) / Double(attempts)
-            add("active_open_fallback", ratio >= 0.5 ? .warning : .info,
+            found.add("active_open_fallback", ratio >= 0.5 ? .warning : .info,
                 "\(percent(ratio)) of MPTCP connections opened here fell back to TCP",
                 [input.evidence("MPCapableSYNTX"), input.evidence("MPCapableFallbackSYNACK"), input.evidence("MPCapableSYNACKRX"),
                  input.evidence("ActiveOpens", "Tcp")],
@@ -108,30 +125,34 @@ public enum FindingRules {
                 action: "List which destinations fall back (mptcp-exporter connections; FALLBACK marks them). If they should speak MPTCP, compare a capture of the SYN+ACK near the server and near this host to find the middlebox.")
         }
         if nonzero("MPCapableFallbackACK") {
-            add("passive_fallback_third_ack", .warning, "Connections accepted here fell back on the third ACK",
+            found.add("passive_fallback_third_ack", .warning, "Connections accepted here fell back on the third ACK",
                 [input.evidence("MPCapableFallbackACK"), input.evidence("MPCapableSYNRX"), input.evidence("MPCapableACKRX")],
                 meaning: "The third ACK of the handshake arrived without MP_CAPABLE: probably a middlebox injecting or rewriting ACKs during the handshake (reference document, 2.4.1).",
                 action: "Capture handshakes from affected clients on both sides of the suspected middlebox.")
         }
         if nonzero("MPCapableSYNTXDrop") {
-            add("syn_drops", .warning, "MPTCP SYNs are being dropped",
+            found.add("syn_drops", .warning, "MPTCP SYNs are being dropped",
                 [input.evidence("MPCapableSYNTXDrop"), input.evidence("MPCapableSYNTX"), text("net.mptcp.syn_retrans_before_tcp_fallback", input.sysctls.numbers["syn_retrans_before_tcp_fallback"].map(String.init) ?? "?")],
                 meaning: "SYNs carrying MP_CAPABLE got no answer and were retried without MPTCP: a firewall drops packets with unknown TCP options.",
                 action: "Find the firewall (destinations of the affected connections) and allow TCP option 30 (MPTCP).")
         }
         if nonzero("MPCapableSYNTXDisabled") || nonzero("Blackhole") {
-            add("blackhole", .warning, "A blackhole disabled active MPTCP",
+            found.add("blackhole", .warning, "A blackhole disabled active MPTCP",
                 [input.evidence("Blackhole"), input.evidence("MPCapableSYNTXDisabled"),
                  text("net.mptcp.blackhole_timeout", input.sysctls.numbers["blackhole_timeout"].map(String.init) ?? "?")],
                 meaning: "The kernel saw MPTCP SYNs or data silently dropped and disables active MPTCP for blackhole_timeout seconds (longer on repeats); meanwhile connections are opened as plain TCP.",
                 action: "Find the firewall dropping MPTCP packets. Setting net.mptcp.blackhole_timeout=0 disables the detection, not the problem.")
         }
+    }
 
-        // MP_JOIN.
+    /// MP_JOIN: invalid HMACs, unknown tokens, rejected joins, subflows that could not be opened.
+    static func joins(_ input: Input, into found: inout FindingList) {
+        func nonzero(_ name: String) -> Bool { input.nonzero(name) }
+        func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
         // Counters come from strangers too (report --from): sums saturate, never trap.
         let hmac = (input.total("MPJoinAckHMacFailure") ?? 0).saturatingAdd(input.total("MPJoinSynAckHMacFailure") ?? 0)
         if hmac > 0 {
-            add("join_hmac_failures", .critical, "MP_JOIN with an invalid HMAC",
+            found.add("join_hmac_failures", .critical, "MP_JOIN with an invalid HMAC",
                 [input.evidence("MPJoinAckHMacFailure"), input.evidence("MPJoinSynAckHMacFailure"), input.evidence("MPJoinSynRx"), input.evidence("MPJoinNoTokenFound")],
                 meaning: "A subflow tried to join a connection with a wrong HMAC: a broken peer, or an attempt to inject a subflow into someone else's connection (reference document, 2.4.2).",
                 action: "Capture MP_JOIN SYNs and ACKs to identify the sources; repeated failures from one source deserve a firewall rule.")
@@ -139,60 +160,63 @@ public enum FindingRules {
         if nonzero("MPJoinNoTokenFound") {
             let joins = input.total("MPJoinSynRx") ?? 0
             let tokens = input.total("MPJoinNoTokenFound") ?? 0
-            add("join_unknown_token", joins > 0 && Double(tokens) / Double(joins) < 0.01 ? .info : .warning,
+            found.add("join_unknown_token", joins > 0 && Double(tokens) / Double(joins) < 0.01 ? .info : .warning,
                 "MP_JOIN for unknown connections",
                 [input.evidence("MPJoinNoTokenFound"), input.evidence("MPJoinSynRx")],
                 meaning: "SYNs with MP_JOIN named a token no connection has: peers joining connections that just closed, or scanning / an attack (reference document, 2.4.2).",
                 action: "A few are normal after closes; a steady rate deserves a capture of MP_JOIN SYNs to find the sources.")
         }
         if nonzero("MPJoinRejected") {
-            add("joins_rejected", .info, "The path manager rejected joins",
+            found.add("joins_rejected", .info, "The path manager rejected joins",
                 [input.evidence("MPJoinRejected"), input.evidence("MPJoinSynRx"), text("ip mptcp limits subflow", input.limits?.subflows.map(String.init) ?? "?")],
                 meaning: "Peers asked for more subflows than the limits allow.",
                 action: "Raise ip mptcp limits subflow if more paths per connection are wanted.")
         }
         let joinErrors = ["MPJoinSynTxCreatSkErr", "MPJoinSynTxBindErr", "MPJoinSynTxConnectErr"]
         if joinErrors.contains(where: nonzero) {
-            add("join_errors", .warning, "Subflows could not be opened",
+            found.add("join_errors", .warning, "Subflows could not be opened",
                 joinErrors.map { input.evidence($0) } + [input.evidence("MPJoinSynTx")],
                 meaning: "Creating, binding or connecting a subflow socket failed: an endpoint address gone, or no route from it.",
                 action: "Check that every subflow endpoint's address is still configured and routable (ip mptcp endpoint show; ip route get DEST from ADDRESS).")
         }
+    }
 
-        // Termination, fallback, data.
+    /// Data and termination: checksum errors, infinite mappings, stale subflows, dropped ADD_ADDR, pruned receive data.
+    static func dataAndTermination(_ input: Input, into found: inout FindingList) {
+        func nonzero(_ name: String) -> Bool { input.nonzero(name) }
+        func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
         if nonzero("DataCsumErr") {
-            add("checksum_errors", .warning, "DSS checksum errors",
+            found.add("checksum_errors", .warning, "DSS checksum errors",
                 [input.evidence("DataCsumErr"), input.evidence("MPFailTx"), input.evidence("MPFailRx")],
                 meaning: "Payload was modified on the path (DSS checksum mismatch): a middlebox rewriting data (NAT helpers, transparent proxies). The connections fall back to TCP with MP_FAIL (reference document, 2.4.5).",
                 action: "Locate the middlebox from the affected peers; disable its payload rewriting for MPTCP traffic.")
         }
         if nonzero("InfiniteMapTx") || nonzero("InfiniteMapRx") {
-            add("infinite_mappings", .warning, "Connections fell back with an infinite mapping",
+            found.add("infinite_mappings", .warning, "Connections fell back with an infinite mapping",
                 [input.evidence("InfiniteMapTx"), input.evidence("InfiniteMapRx"), input.evidence("MPFailTx"), input.evidence("MPFailRx")],
                 meaning: "After interference was detected, connections turned into plain TCP streams on one subflow (reference document, 2.4.4).",
                 action: "Look for the cause in the checksum and MP_FAIL counters and in the paths of the affected connections.")
         }
         if nonzero("SubflowStale") {
             let stale = input.total("SubflowStale") ?? 0, recovered = input.total("SubflowRecover") ?? 0
-            add("stale_subflows", stale > recovered.saturatingAdd(10) ? .warning : .info, "Subflows went stale",
+            found.add("stale_subflows", stale > recovered.saturatingAdd(10) ? .warning : .info, "Subflows went stale",
                 [input.evidence("SubflowStale"), input.evidence("SubflowRecover"),
                  text("net.mptcp.stale_loss_cnt", input.sysctls.numbers["stale_loss_cnt"].map(String.init) ?? "?")],
                 meaning: "Subflows made no progress for stale_loss_cnt retransmission intervals and the scheduler stopped using them until they recovered: one path loses packets.",
                 action: "Compare the interfaces' retransmissions (connections report, per-interface bytes) and check that path.")
         }
         if nonzero("AddAddrDrop") {
-            add("add_addr_dropped", .warning, "ADD_ADDR dropped",
+            found.add("add_addr_dropped", .warning, "ADD_ADDR dropped",
                 [input.evidence("AddAddrDrop"), input.evidence("AddAddr"), text("path manager", input.sysctls.pathManager ?? "?")],
                 meaning: "Address announcements from peers were not processed by the path manager: with the userspace path manager, no daemon (mptcpd) may be running; with the kernel one, add_addr_accepted may be reached.",
                 action: "Start the path-manager daemon, or raise ip mptcp limits add_addr_accepted.")
         }
         if nonzero("RcvPruned") {
-            add("receive_pruned", .warning, "Incoming MPTCP data dropped for lack of memory",
+            found.add("receive_pruned", .warning, "Incoming MPTCP data dropped for lack of memory",
                 [input.evidence("RcvPruned")],
                 meaning: "Packets were dropped because MPTCP's receive memory was full (reference document, 2.4.5).",
                 action: "Check net.ipv4.tcp_rmem and net.core.rmem_max and the applications' read rate.")
         }
-        return incomplete(input) + findings.sorted { ($0.severity, $0.id) < ($1.severity, $1.id) }
     }
 
     /// The tool could not look: never let that read as "no finding". Critical

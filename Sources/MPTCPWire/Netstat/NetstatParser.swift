@@ -38,23 +38,7 @@ public enum NetstatParser {
     /// Parses the whole file (or only `selection`) from raw memory.
     public static func parse(_ buffer: UnsafeRawBufferPointer, selecting selection: Selection? = nil) -> NetstatTable {
         var table = NetstatTable()
-        var lines: [(number: Int, start: Int, end: Int)] = []
-        lines.reserveCapacity(16)
-        var lineStart = 0
-        var number = 0
-        for index in 0..<buffer.count where buffer[index] == UInt8(ascii: "\n") {
-            number += 1
-            lines.append((number, lineStart, index))
-            lineStart = index + 1
-        }
-        if lineStart < buffer.count {
-            number += 1
-            lines.append((number, lineStart, buffer.count))
-        }
-        // Drop blank lines: the kernel writes none, but a file edited by hand may.
-        lines.removeAll { line in
-            (line.start..<line.end).allSatisfy { isSpace(buffer[$0]) }
-        }
+        let lines = nonBlankLines(buffer)
 
         var seenPrefixes = Set<String>()
         var index = 0
@@ -100,29 +84,63 @@ public enum NetstatParser {
                 table.issues.append(.init(line: header.number, prefix: prefix, kind: .duplicateSection))
                 continue
             }
-            var section = NetstatTable.Section(prefix: prefix, counters: [])
-            section.counters.reserveCapacity(headerFields.fields.count)
-            var seenNames = Set<String>()
-            for (nameRange, valueRange) in zip(headerFields.fields, valueFields.fields) {
-                if let wanted, !wanted.contains(where: { equal(buffer, nameRange, $0) }) { continue }
-                let name = string(buffer, nameRange)
-                guard seenNames.insert(name).inserted else {
-                    table.issues.append(.init(line: header.number, prefix: prefix, kind: .duplicateName(name)))
-                    continue
-                }
-                if let value = parseUInt64(buffer, valueRange) {
-                    section.counters.append((name, value))
-                } else if let value = parseNegativeInt64(buffer, valueRange) {
-                    section.signedFields.append((name, value))
-                } else {
-                    table.issues.append(.init(
-                        line: valueLine.number, prefix: prefix,
-                        kind: .invalidValue(name: name, text: string(buffer, valueRange))))
-                }
-            }
+            let section = section(prefix, names: headerFields.fields, values: valueFields.fields, wanted: wanted,
+                                  headerLine: header.number, valueLine: valueLine.number, in: buffer, issues: &table.issues)
             table.sections.append(section)
         }
         return table
+    }
+
+    /// The lines of the file with their numbers (1-based), blank ones
+    /// dropped: the kernel writes none, but a file edited by hand may.
+    private static func nonBlankLines(_ buffer: UnsafeRawBufferPointer) -> [(number: Int, start: Int, end: Int)] {
+        var lines: [(number: Int, start: Int, end: Int)] = []
+        lines.reserveCapacity(16)
+        var lineStart = 0
+        var number = 0
+        for index in 0..<buffer.count where buffer[index] == UInt8(ascii: "\n") {
+            number += 1
+            lines.append((number, lineStart, index))
+            lineStart = index + 1
+        }
+        if lineStart < buffer.count {
+            number += 1
+            lines.append((number, lineStart, buffer.count))
+        }
+        lines.removeAll { line in
+            (line.start..<line.end).allSatisfy { isSpace(buffer[$0]) }
+        }
+        return lines
+    }
+
+    /// One section's counters from its paired name and value fields (only
+    /// the `wanted` names when given); duplicate names and values that are
+    /// not numbers become issues.
+    private static func section(
+        _ prefix: String, names: [Range<Int>], values: [Range<Int>], wanted: [[UInt8]]?,
+        headerLine: Int, valueLine: Int, in buffer: UnsafeRawBufferPointer, issues: inout [NetstatParseIssue]
+    ) -> NetstatTable.Section {
+        var section = NetstatTable.Section(prefix: prefix, counters: [])
+        section.counters.reserveCapacity(names.count)
+        var seenNames = Set<String>()
+        for (nameRange, valueRange) in zip(names, values) {
+            if let wanted, !wanted.contains(where: { equal(buffer, nameRange, $0) }) { continue }
+            let name = string(buffer, nameRange)
+            guard seenNames.insert(name).inserted else {
+                issues.append(.init(line: headerLine, prefix: prefix, kind: .duplicateName(name)))
+                continue
+            }
+            if let value = parseUInt64(buffer, valueRange) {
+                section.counters.append((name, value))
+            } else if let value = parseNegativeInt64(buffer, valueRange) {
+                section.signedFields.append((name, value))
+            } else {
+                issues.append(.init(
+                    line: valueLine, prefix: prefix,
+                    kind: .invalidValue(name: name, text: string(buffer, valueRange))))
+            }
+        }
+        return section
     }
 
     // MARK: - Lexing
