@@ -1,8 +1,10 @@
 import Foundation
 
-/// A tmux server of its own (`-L`), for driving a terminal program as a
-/// person would: send keys, read the screen.
+/// A tmux server of its own (`-S`, its socket in the test's own temporary
+/// directory, removed with it), for driving a terminal program as a person
+/// would: send keys, read the screen.
 public final class Tmux: @unchecked Sendable {
+    private let directory: TemporaryDirectory
     public let socket: String
     public let session = "top"
 
@@ -10,19 +12,20 @@ public final class Tmux: @unchecked Sendable {
 
     /// Starts `command` (a shell command line) in a detached session of `width`×`height`.
     public init(command: String, width: Int = 120, height: Int = 40) throws {
-        socket = "mptcp-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try Command.check(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+        directory = try TemporaryDirectory("tmux")
+        socket = directory.file("socket")
+        try Command.check(["tmux", "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
                            "-x", "\(width)", "-y", "\(height)", command])
-        try Command.check(["tmux", "-L", socket, "set-option", "-t", session, "remain-on-exit", "on"])
+        try Command.check(["tmux", "-S", socket, "set-option", "-t", session, "remain-on-exit", "on"])
     }
 
     public func keys(_ keys: String...) throws {
-        try Command.check(["tmux", "-L", socket, "send-keys", "-t", session] + keys)
+        try Command.check(["tmux", "-S", socket, "send-keys", "-t", session] + keys)
     }
 
     /// The visible screen as text.
     public func capture() throws -> String {
-        try Command.check(["tmux", "-L", socket, "capture-pane", "-p", "-t", session])
+        try Command.check(["tmux", "-S", socket, "capture-pane", "-p", "-t", session])
     }
 
     /// Waits (bounded) until the screen satisfies `condition`; returns the last capture.
@@ -39,10 +42,10 @@ public final class Tmux: @unchecked Sendable {
     }
 
     public var paneDead: Bool {
-        (try? Command.check(["tmux", "-L", socket, "display-message", "-p", "-t", session, "#{pane_dead}"]))?.hasPrefix("1") == true
+        (try? Command.check(["tmux", "-S", socket, "display-message", "-p", "-t", session, "#{pane_dead}"]))?.hasPrefix("1") == true
     }
 
     deinit {
-        _ = try? Command.run(["tmux", "-L", socket, "kill-server"], timeout: 10)
+        _ = try? Command.run(["tmux", "-S", socket, "kill-server"], timeout: 10)
     }
 }
