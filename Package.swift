@@ -185,7 +185,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MPTCPServerTests",
-            dependencies: ["MPTCPServer", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MPTCPServer", "MPTCPModel", "MPTCPWire", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "MPTCPTerminalTests",

@@ -75,6 +75,7 @@ enum GrafanaDashboard {
         overviewRow(layout)
         diagramRows(layout)
         pathManagerRow(layout)
+        probeRow(layout)
         connectionsRow(layout)
         func variable(_ name: String, _ label: String, query: String) -> [String: Any] {
             ["name": name, "label": label, "type": "query", "datasource": datasource,
@@ -187,6 +188,28 @@ enum GrafanaDashboard {
                      targets: [("sum by (type) (\(rate("mptcp_pm_events_total"))) > 0", "{{type}}")])
         layout.panel("timeseries", "Subflows closed, by error and MP_RST reason", width: 12, unit: "ops",
                      targets: [("sum by (error, reset_reason) (\(rate("mptcp_pm_subflows_closed_total")))", "{{error}} / {{reset_reason}}")])
+    }
+
+    /// Probes (the mptcp_probe job of deploy/prometheus.yml): the probe's
+    /// own job and instance labels (the target), so no $job/$instance filter;
+    /// `and on(instance, job) probe_mptcp_capable` keeps other exporters' probe_success out.
+    static func probeRow(_ layout: Layout) {
+        layout.row("MPTCP probes (GET /probe, deploy/prometheus.yml job mptcp_probe)")
+        layout.panel("timeseries", "Probe success by target", width: 8,
+                     description: "1 when the probe succeeded: MPTCP negotiated (or a fallback the module allows) with the module's subflows.",
+                     targets: [("max by (instance) (probe_success and on(instance, job) probe_mptcp_capable)", "{{instance}}")])
+        layout.panel("timeseries", "Fallback to TCP by target and stage", width: 8,
+                     description: "syn_dropped: SYNs with the MPTCP option dropped on the path; synack_without_mp_capable: the server or a middlebox does not speak MPTCP; after_handshake; active_mptcp_disabled: this host disabled MPTCP after a blackhole.",
+                     targets: [("max by (instance, stage) (probe_mptcp_fallback) > 0", "{{instance}} {{stage}}")])
+        layout.panel("timeseries", "Subflows up and expected", width: 8,
+                     targets: [("max by (instance) (probe_mptcp_subflows{state=\"up\"})", "{{instance}} up"),
+                               ("max by (instance) (probe_mptcp_subflows_expected)", "{{instance}} expected")])
+        layout.panel("table", "Paths that did not come up", width: 12,
+                     targets: [("max by (instance, from, towards, interface, reason) (probe_mptcp_path_missing)", "")],
+                     extra: ["transformations": [["id": "labelsToFields", "options": [String: Any]()]]])
+        layout.panel("timeseries", "Probe subflow RTT and connect time", width: 12, unit: "s",
+                     targets: [("probe_mptcp_subflow_rtt_seconds", "{{instance}} {{local}} via {{interface}}"),
+                               ("probe_mptcp_connect_duration_seconds", "{{instance}} connect")])
     }
 
     /// Per-connection and per-subflow series (with --collector.connections.per-connection).

@@ -105,9 +105,18 @@ public struct ServeCommand: AsyncParsableCommand {
             help: "With per-connection series, publish at most this many connections (the rest are counted in mptcp_exporter_connection_series_dropped).")
     var maxConnections: Int = 200
 
+    @Option(name: .customLong("probe.config.file"),
+            help: "Probe configuration (modules and allowed_targets, README \"MPTCP probe\"): serves /probe?target=HOST:PORT&module=NAME. Without it, /probe does not exist: nothing is probed that the configuration does not allow.")
+    var probeConfigFile: String?
+
+    @Option(name: .customLong("probe.max-concurrent"), parsing: .unconditional,
+            help: "Probes running at once at most; one more is answered 503 at once.")
+    var probeMaxConcurrent: Int = 4
+
     public init() {}
 
     public func validate() throws {
+        guard probeMaxConcurrent >= 1, probeMaxConcurrent <= 256 else { throw ValidationError("--probe.max-concurrent must be between 1 and 256") }
         guard pmEventsRecheck.isFinite, pmEventsRecheck >= 0.1, pmEventsRecheck <= 3600 else {
             throw ValidationError("--collector.pm-events.recheck-interval must be between 0.1 and 3600 seconds")
         }
@@ -136,6 +145,16 @@ public struct ServeCommand: AsyncParsableCommand {
                 security = try WebSecurity.load(path: webConfigFile)
             } catch {
                 logger.error("invalid --web.config.file", metadata: ["file": "\(webConfigFile)", "error": "\(error)"])
+                throw ExitCode(2)
+            }
+        }
+
+        var probeConfig: ProbeConfig?
+        if let probeConfigFile {
+            do {
+                probeConfig = try ProbeConfig.load(path: probeConfigFile)
+            } catch {
+                logger.error("invalid --probe.config.file", metadata: ["file": "\(probeConfigFile)", "error": "\(error)"])
                 throw ExitCode(2)
             }
         }
@@ -170,6 +189,16 @@ public struct ServeCommand: AsyncParsableCommand {
             ])
         }
         let scraper = Scraper(collectors: collectors, timeout: .seconds(collectorTimeout), logger: logger)
+        let probe = probeConfig.map { config in
+            let prober = Prober(reader: reader, events: events, maxInFlight: probeMaxConcurrent)
+            return HTTPRouter.ProbeService(config: config) { target, module, name, allowList in
+                await prober.probe(target, module: module, moduleName: name, allowed: { allowList.allows($0, address: $1) })
+            }
+        }
+        if let probeConfig {
+            logger.info("serving /probe", metadata: ["modules": "\(probeConfig.modules.keys.sorted().joined(separator: ","))",
+                                                     "allowed_targets": "\(probeConfig.allowList.entries.count)"])
+        }
         let limits = ServerLimits(
             maxConnections: maxHTTPConnections, maxRequestHeadBytes: maxRequestHeadBytes,
             readHeaderTimeout: .seconds(readHeaderTimeout), idleTimeout: .seconds(idleTimeout),
@@ -177,7 +206,8 @@ public struct ServeCommand: AsyncParsableCommand {
         let server = MetricsServer(
             address: address,
             router: HTTPRouter(telemetryPath: telemetryPath, collectorNames: collectors.map(\.name),
-                               scrape: { await scraper.scrape().families }, snapshot: { LiveSnapshotJSON.encode(await snapshot()) }),
+                               scrape: { await scraper.scrape().families }, snapshot: { LiveSnapshotJSON.encode(await snapshot()) },
+                               probe: probe),
             limits: limits,
             security: security,
             logger: logger)

@@ -9,8 +9,42 @@ import Glibc
 /// one listener, so counts never go back when listening stops and resumes.
 public final class PathManagerEventRecorder: Sendable {
     let log: Mutex<PathManagerEventLog>
+    /// Connections someone follows (a probe follows its own): their events,
+    /// kept aside as they arrive so that a busy host's other events cannot
+    /// push them out of the ring. At most `watchedEvents` per connection.
+    private let watched = Mutex<[UInt32: [PathManagerEvent]]>([:])
+    static let watchedEvents = 64
+
     public init(capacity: Int = 256) { log = Mutex(PathManagerEventLog(capacity: capacity)) }
     public var snapshot: PathManagerEventLog { log.withLock { $0 } }
+
+    /// Starts following connection `token`, with its events already in the ring.
+    public func watch(token: UInt32) {
+        let earlier = log.withLock { $0.recent.filter { $0.token == token } }
+        watched.withLock { $0[token] = Array(earlier.suffix(Self.watchedEvents)) }
+    }
+
+    /// The events of a followed connection so far.
+    public func events(of token: UInt32) -> [PathManagerEvent] {
+        watched.withLock { $0[token] ?? [] }
+    }
+
+    /// Stops following `token`; returns its events.
+    @discardableResult
+    public func unwatch(token: UInt32) -> [PathManagerEvent] {
+        watched.withLock { $0.removeValue(forKey: token) ?? [] }
+    }
+
+    /// Hands the listener's new events to the followed connections.
+    func deliver(_ events: [PathManagerEvent]) {
+        watched.withLock { watched in
+            guard !watched.isEmpty else { return }
+            for event in events {
+                guard let token = event.token, watched[token] != nil else { continue }
+                if watched[token]!.count < Self.watchedEvents { watched[token]!.append(event) }
+            }
+        }
+    }
 }
 
 /// Listens to the `mptcp_pm_events` multicast group on a dedicated thread
@@ -117,6 +151,7 @@ public final class PathManagerEventListener: Sendable {
                     for event in events { log.record(event) }
                     log.malformed &+= malformed
                 }
+                if !events.isEmpty { recorder.deliver(events) }
                 onDatagram?(datagram, events)
             } catch {
                 switch error.code {

@@ -319,3 +319,54 @@ public indirect enum ConfigYAML: Sendable, Equatable {
         return String(text)
     }
 }
+
+/// Reading a parsed configuration file, each error naming the key at fault.
+extension ConfigYAML {
+    /// A configuration file that is YAML but not what it should be.
+    public struct Invalid: Error, CustomStringConvertible, Equatable {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    static func mapping(_ node: ConfigYAML, _ what: String) throws -> [String: ConfigYAML] {
+        guard case let .mapping(entries) = node else { throw Invalid("\(what) must be a mapping") }
+        var result: [String: ConfigYAML] = [:]
+        for (name, value) in entries {
+            guard result[name] == nil else { throw Invalid("\(what) has \(name) twice") }
+            result[name] = value
+        }
+        return result
+    }
+
+    static func pairs(_ node: ConfigYAML, _ what: String) throws -> [(String, String)] {
+        guard case let .mapping(entries) = node else { throw Invalid("\(what) must be a mapping") }
+        return try entries.map { name, value in
+            guard case let .scalar(text) = value else { throw Invalid("\(what) must map strings to strings") }
+            return (name, text)
+        }
+    }
+
+    static func known(_ map: [String: ConfigYAML], _ keys: Set<String>, _ what: String, unsupported: Set<String> = []) throws {
+        for key in map.keys.sorted() where !keys.contains(key) {
+            if unsupported.contains(key) {
+                throw Invalid("\(what).\(key) is not supported by mptcp-exporter")
+            }
+            throw Invalid("\(what) has an unknown key \(key)")
+        }
+    }
+
+    static func string(_ node: ConfigYAML?, _ what: String) throws -> String? {
+        guard let node, !node.isNull else { return nil }
+        guard case let .scalar(text) = node else { throw Invalid("\(what) must be a string") }
+        return text
+    }
+
+    static func strings(_ node: ConfigYAML, _ what: String) throws -> [String] {
+        if node.isNull { return [] }
+        guard case let .sequence(items) = node else { throw Invalid("\(what) must be a list") }
+        return try items.map {
+            guard case let .scalar(text) = $0 else { throw Invalid("\(what) must be a list of strings") }
+            return text
+        }
+    }
+}

@@ -72,10 +72,7 @@ public struct WebConfig: Sendable, Equatable {
             && a.headers.map { "\($0.0): \($0.1)" } == b.headers.map { "\($0.0): \($0.1)" }
     }
 
-    public struct Invalid: Error, CustomStringConvertible, Equatable {
-        public var description: String
-        init(_ description: String) { self.description = description }
-    }
+    public typealias Invalid = ConfigYAML.Invalid
 
     /// Parses the file's text. `directory` resolves relative file names.
     public static func parse(_ text: String, directory: String) throws -> WebConfig {
@@ -87,39 +84,39 @@ public struct WebConfig: Sendable, Equatable {
         }
         var config = WebConfig()
         if root.isNull { return config }
-        let top = try mapping(root, "the file")
-        try known(top, ["tls_server_config", "http_server_config", "basic_auth_users"], "the file")
+        let top = try ConfigYAML.mapping(root, "the file")
+        try ConfigYAML.known(top, ["tls_server_config", "http_server_config", "basic_auth_users"], "the file")
         if let node = top["tls_server_config"], !node.isNull {
-            let tlsMap = try mapping(node, "tls_server_config")
-            try known(tlsMap, ["cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version", "max_version",
+            let tlsMap = try ConfigYAML.mapping(node, "tls_server_config")
+            try ConfigYAML.known(tlsMap, ["cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version", "max_version",
                                "cipher_suites", "prefer_server_cipher_suites"], "tls_server_config",
                       unsupported: ["cert", "key", "client_ca", "curve_preferences", "client_allowed_sans"])
-            guard let cert = try string(tlsMap["cert_file"], "tls_server_config.cert_file"), !cert.isEmpty else {
+            guard let cert = try ConfigYAML.string(tlsMap["cert_file"], "tls_server_config.cert_file"), !cert.isEmpty else {
                 throw Invalid("tls_server_config needs cert_file")
             }
-            guard let key = try string(tlsMap["key_file"], "tls_server_config.key_file"), !key.isEmpty else {
+            guard let key = try ConfigYAML.string(tlsMap["key_file"], "tls_server_config.key_file"), !key.isEmpty else {
                 throw Invalid("tls_server_config needs key_file")
             }
             var tls = TLS(certFile: resolve(cert, directory), keyFile: resolve(key, directory))
-            if let text = try string(tlsMap["client_auth_type"], "client_auth_type"), !text.isEmpty {
+            if let text = try ConfigYAML.string(tlsMap["client_auth_type"], "client_auth_type"), !text.isEmpty {
                 guard let auth = ClientAuth(rawValue: text) else {
                     throw Invalid("client_auth_type \(text) is not one of \(ClientAuth.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 tls.clientAuth = auth
             }
-            if let ca = try string(tlsMap["client_ca_file"], "client_ca_file"), !ca.isEmpty {
+            if let ca = try ConfigYAML.string(tlsMap["client_ca_file"], "client_ca_file"), !ca.isEmpty {
                 tls.clientCAFile = resolve(ca, directory)
             }
             if tls.clientAuth.verifies, tls.clientCAFile == nil {
                 throw Invalid("client_auth_type \(tls.clientAuth.rawValue) needs client_ca_file")
             }
-            if let text = try string(tlsMap["min_version"], "min_version") { tls.minVersion = try version(text) }
-            if let text = try string(tlsMap["max_version"], "max_version") { tls.maxVersion = try version(text) }
+            if let text = try ConfigYAML.string(tlsMap["min_version"], "min_version") { tls.minVersion = try version(text) }
+            if let text = try ConfigYAML.string(tlsMap["max_version"], "max_version") { tls.maxVersion = try version(text) }
             if let max = tls.maxVersion, max < tls.minVersion {
                 throw Invalid("max_version \(max.rawValue) is below min_version \(tls.minVersion.rawValue)")
             }
             if let suites = tlsMap["cipher_suites"] {
-                tls.cipherSuites = try strings(suites, "cipher_suites")
+                tls.cipherSuites = try ConfigYAML.strings(suites, "cipher_suites")
                 for name in tls.cipherSuites where CipherSuites.code(name) == nil {
                     throw Invalid("cipher suite \(name) is unknown (known: \(CipherSuites.names.joined(separator: ", ")))")
                 }
@@ -127,10 +124,10 @@ public struct WebConfig: Sendable, Equatable {
             config.tls = tls
         }
         if let node = top["http_server_config"], !node.isNull {
-            let http = try mapping(node, "http_server_config")
-            try known(http, ["http2", "headers"], "http_server_config")
+            let http = try ConfigYAML.mapping(node, "http_server_config")
+            try ConfigYAML.known(http, ["http2", "headers"], "http_server_config")
             if let headers = http["headers"], !headers.isNull {
-                for (name, value) in try pairs(headers, "http_server_config.headers") {
+                for (name, value) in try ConfigYAML.pairs(headers, "http_server_config.headers") {
                     guard HeaderName.isToken(name), !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                         throw Invalid("http_server_config.headers: \(name) is not a valid header")
                     }
@@ -142,7 +139,7 @@ public struct WebConfig: Sendable, Equatable {
             }
         }
         if let node = top["basic_auth_users"], !node.isNull {
-            for (user, hash) in try pairs(node, "basic_auth_users") {
+            for (user, hash) in try ConfigYAML.pairs(node, "basic_auth_users") {
                 guard !user.isEmpty, !user.contains(":") else { throw Invalid("basic_auth_users: user name \(user.debugDescription) is empty or has a colon") }
                 guard Bcrypt.isHash(hash) else {
                     throw Invalid("basic_auth_users.\(user): not a bcrypt hash ($2a$, $2b$ or $2y$; make one with `mptcp-exporter hash-password`)")
@@ -162,48 +159,6 @@ public struct WebConfig: Sendable, Equatable {
             throw Invalid("TLS version \(text) is not one of \(TLSVersion.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return version
-    }
-
-    private static func mapping(_ node: ConfigYAML, _ what: String) throws -> [String: ConfigYAML] {
-        guard case let .mapping(entries) = node else { throw Invalid("\(what) must be a mapping") }
-        var result: [String: ConfigYAML] = [:]
-        for (name, value) in entries {
-            guard result[name] == nil else { throw Invalid("\(what) has \(name) twice") }
-            result[name] = value
-        }
-        return result
-    }
-
-    private static func pairs(_ node: ConfigYAML, _ what: String) throws -> [(String, String)] {
-        guard case let .mapping(entries) = node else { throw Invalid("\(what) must be a mapping") }
-        return try entries.map { name, value in
-            guard case let .scalar(text) = value else { throw Invalid("\(what) must map strings to strings") }
-            return (name, text)
-        }
-    }
-
-    private static func known(_ map: [String: ConfigYAML], _ keys: Set<String>, _ what: String, unsupported: Set<String> = []) throws {
-        for key in map.keys.sorted() where !keys.contains(key) {
-            if unsupported.contains(key) {
-                throw Invalid("\(what).\(key) is not supported by mptcp-exporter")
-            }
-            throw Invalid("\(what) has an unknown key \(key)")
-        }
-    }
-
-    private static func string(_ node: ConfigYAML?, _ what: String) throws -> String? {
-        guard let node, !node.isNull else { return nil }
-        guard case let .scalar(text) = node else { throw Invalid("\(what) must be a string") }
-        return text
-    }
-
-    private static func strings(_ node: ConfigYAML, _ what: String) throws -> [String] {
-        if node.isNull { return [] }
-        guard case let .sequence(items) = node else { throw Invalid("\(what) must be a list") }
-        return try items.map {
-            guard case let .scalar(text) = $0 else { throw Invalid("\(what) must be a list of strings") }
-            return text
-        }
     }
 }
 

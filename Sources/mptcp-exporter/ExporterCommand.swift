@@ -24,7 +24,7 @@ struct ExporterCommand: AsyncParsableCommand {
         mptcp_ext_info maps each kernel name to its series and Case diagram.
         """,
         version: BuildInfo.version,
-        subcommands: [ServeCommand.self, ConnectionsCommand.self, PathManagerCommand.self, DiagramsCommand.self, DashboardCommand.self, ReportCommand.self, SnapshotCommand.self, HashPasswordCommand.self],
+        subcommands: [ServeCommand.self, ConnectionsCommand.self, PathManagerCommand.self, DiagramsCommand.self, DashboardCommand.self, ReportCommand.self, SnapshotCommand.self, ProbeCommand.self, HashPasswordCommand.self],
         defaultSubcommand: ServeCommand.self)
 
 }

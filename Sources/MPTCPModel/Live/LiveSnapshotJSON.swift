@@ -4,10 +4,15 @@ import FoundationEssentials
 /// schema), written by `/api/v1/snapshot` and read by `mptcp-top --source`.
 public enum LiveSnapshotJSON {
     public static func encode(_ snapshot: LiveSnapshot) -> [UInt8] {
+        encodeAny(snapshot)
+    }
+
+    /// The same encoding for the other documents of the exporter (probe results).
+    public static func encodeAny<Value: Encodable>(_ value: Value) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
-        return (try? [UInt8](encoder.encode(snapshot))) ?? Array("{}".utf8)
+        return (try? [UInt8](encoder.encode(value))) ?? Array("{}".utf8)
     }
 
     /// Bytes from an exporter, trusted for nothing: a decoding error, never a trap.

@@ -51,7 +51,7 @@ public struct InterfaceTable: Sendable, Equatable {
         return entries.first { $0.address == local4 }?.name
     }
 
-    static func sameSubnet(_ a: IPAddress, _ b: IPAddress, _ prefix: Int) -> Bool {
+    package static func sameSubnet(_ a: IPAddress, _ b: IPAddress, _ prefix: Int) -> Bool {
         guard a.family == b.family, prefix >= 0, prefix <= (a.family == IPAddress.inet ? 32 : 128) else { return false }
         let highBits = min(prefix, 64), lowBits = max(0, prefix - 64)
         let highMask: UInt64 = highBits == 0 ? 0 : ~0 << (64 - highBits)
