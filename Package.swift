@@ -15,12 +15,14 @@
 //   MPTCPWire/PathManager       the mptcp_pm generic netlink family: endpoints, limits, events and their log; the MPTCP sysctls
 //   MPTCPWire/Interfaces        interface names and addresses, to say which path a subflow takes
 //   MPTCPWire/Archive           tar, the container of snapshot archives
+//   MPTCPWire/SocketOptions     getsockopt(SOL_MPTCP) about one's own socket: MPTCP_FULL_INFO, or MPTCP_INFO, MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS
 //   MPTCPModel                  pure core, model: the typed state one reading gives, and its metric families
 //   MPTCPModel/Counters         the counter catalogue (the one table of counters, roles and Case diagrams) and series names
 //   MPTCPModel/Connections      connections and subflows joined from the dumps, their typed words (enums inside, strings at the edges), per-interface bytes, their series
 //   MPTCPModel/PathManager      endpoints, limits, sysctls and events as series
 //   MPTCPModel/Live             the view model of /api/v1/snapshot and mptcp-top, and its JSON
 //   MPTCPModel/Report           the report: host snapshot, findings, archive format
+//   MPTCPModel/Probe            the MPTCP probe: targets and the allow-list, modules, what a probe saw, its verdict and series
 //   MPTCPPresentation           pure core, presentation: exposition text, diagrams and connections as text, HTML escaping
 //   MPTCPPresentation/Report    the report as text, Markdown and HTML (SVG diagrams)
 //   MPTCPKernel                 the thin layer that reads the kernel: one reader per namespace, procfs files, netlink sockets (libmnl), files a user names
