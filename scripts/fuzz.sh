@@ -8,7 +8,9 @@
 # given to report --from), report (an archive through the report builder and
 # every renderer), topframe (snapshot JSON through mptcp-top's state and
 # frames), http (client bytes through the server's own
-# pipeline), webconfig (--web.config.file: the YAML reader and the checks).
+# pipeline), webconfig (--web.config.file: the YAML reader and the checks),
+# probe (getsockopt(SOL_MPTCP) answers through the probe's verdict and every
+# output; probe configuration, targets and query strings).
 # Default: all, 60 s each.
 #
 # The committed seed corpus is Tests/FuzzCorpus/TARGET; inputs libFuzzer
@@ -30,7 +32,7 @@ while (($#)); do
         *) targets+=("$1"); shift ;;
     esac
 done
-((${#targets[@]})) || targets=(netstat sockdiag genl archive report topframe http webconfig)
+((${#targets[@]})) || targets=(netstat sockdiag genl archive report topframe http webconfig probe)
 
 scripts/install-deps.sh >/dev/null
 mkdir -p .build-fuzz

@@ -11,7 +11,7 @@ build_packages=(libmnl-dev pkg-config zlib1g-dev libcrypt-dev)
 # chromium: the HTML report's screenshot test; tmux: mptcp-top driven as a person would;
 # openssl: certificates for the TLS tests; cmark-gfm: GitHub-flavoured Markdown
 # renderer the Markdown report is checked with.
-test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl cmark-gfm)
+test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl cmark-gfm nftables)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

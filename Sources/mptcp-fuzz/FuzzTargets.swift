@@ -22,6 +22,7 @@ enum FuzzTargets {
         "topframe": topFrame,
         "http": http,
         "webconfig": webConfig,
+        "probe": probe,
     ]
 
     static var names: [String] { all.keys.sorted() }
@@ -160,6 +161,43 @@ enum FuzzTargets {
             index += 1
         }
         return parts
+    }
+
+    /// What a probe reads and is given: `getsockopt(SOL_MPTCP)` answers (the
+    /// first byte picks MPTCP_FULL_INFO or the three older options; the rest
+    /// is split in three) taken through the verdict and every output, and a
+    /// probe configuration, a target and a query string from the same bytes.
+    static func probe(_ bytes: [UInt8]) {
+        guard let mode = bytes.first else { return }
+        let rest = Array(bytes.dropFirst())
+        let third = rest.count / 3
+        let parts = [Array(rest[0..<third]), Array(rest[third..<2 * third]), Array(rest[(2 * third)...])]
+        let info: MPTCPSocketInfo?
+        if mode & 1 == 0 {
+            info = MPTCPSocketOptions.decodeFullInfo(ByteView(parts[0]), subflowInfo: ByteView(parts[1]), tcpInfo: ByteView(parts[2]))
+        } else {
+            info = MPTCPSocketOptions.decodeSubflowData(info: ByteView(parts[0]), tcpInfo: ByteView(parts[1]), addresses: ByteView(parts[2]))
+        }
+        var seen = ProbeObservation(target: ProbeTarget(host: "192.0.2.1", port: 443))
+        seen.address = SocketAddress(address: IPAddress(family: IPAddress.inet, bytes: [192, 0, 2, 1]), port: 443)
+        seen.local = info?.subflows.first?.local
+        seen.connectSeconds = 0.001
+        seen.mptcpAtConnect = mode & 2 == 0
+        seen.mptcpAtEnd = mode & 4 == 0
+        seen.info = info
+        seen.tcpAtConnect = info?.subflows.first?.tcp
+        seen.endpoints = info?.subflows.compactMap { $0.local.map { Endpoint(id: 1, address: $0.address, flags: 2) } }
+        seen.limits = PathManagerLimits(subflows: UInt32(mode), addAddrAccepted: UInt32(mode >> 4))
+        seen.events = mode & 8 == 0 ? [] : nil
+        let result = ProbeResult.evaluate(seen, module: ProbeModule(), moduleName: "fuzz")
+        _ = ProbeText.render(result, log: true)
+        _ = ExpositionRenderer.render(ProbeFamilies.families(result))
+        _ = ProbeOutcome.json(result)
+        let text = String(decoding: rest, as: UTF8.self)
+        _ = try? ProbeConfig.parse(text)
+        _ = ProbeTarget(parsing: text)
+        _ = try? ProbeAllowList.entry(text)
+        _ = QueryString.parse("/probe?" + text)
     }
 }
 

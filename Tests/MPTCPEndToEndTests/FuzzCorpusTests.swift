@@ -11,7 +11,7 @@ struct FuzzCorpusTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("FuzzCorpus").path
 
-    @Test("every corpus input goes through its target without a trap", arguments: ["netstat", "sockdiag", "genl", "archive", "report", "topframe", "http", "webconfig"])
+    @Test("every corpus input goes through its target without a trap", arguments: ["netstat", "sockdiag", "genl", "archive", "report", "topframe", "http", "webconfig", "probe"])
     func replay(target: String) throws {
         let folder = Self.corpus + "/" + target
         let inputs = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }
