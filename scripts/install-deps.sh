@@ -10,7 +10,8 @@ build_packages=(libmnl-dev pkg-config zlib1g-dev libcrypt-dev)
 # systemd-analyze verify on the unit; util-linux: setpriv for unprivileged runs;
 # chromium: the HTML report's screenshot test; tmux: mptcp-top driven as a person would;
 # openssl: certificates for the TLS tests; cmark-gfm: GitHub-flavoured Markdown
-# renderer the Markdown report is checked with.
+# renderer the Markdown report is checked with; nftables: the firewalls of the
+# probe tests (SYNs with the MPTCP option dropped, a second path blocked).
 test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl cmark-gfm nftables)
 
 packages=("${build_packages[@]}")
