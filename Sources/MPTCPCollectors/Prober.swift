@@ -227,13 +227,10 @@ struct ProbeRun {
 
     /// Every subflow the endpoints and announcements offer is up, none pending.
     func allExpectedUp() -> Bool {
-        guard let subflows = seen.info?.subflows, !subflows.contains(where: { $0.tcp?.state != 1 }) else { return false }
-        guard let endpoints = seen.endpoints, let limits = seen.limits, let remote = seen.address else { return false }
-        let family = remote.address.unmappedIPv4.family
-        let local = endpoints.filter { $0.has("subflow") && $0.address?.unmappedIPv4.family == family && $0.address?.unmappedIPv4 != seen.local?.address.unmappedIPv4 }
+        guard let subflows = seen.info?.subflows, !subflows.contains(where: { $0.tcp?.state != 1 }),
+              seen.endpoints != nil, seen.limits != nil else { return false }
         let announced = token.flatMap { recorder?.events(of: $0).filter { $0.kind == .announced }.count } ?? 0
-        let expected = 1 + min(Int(limits.subflows ?? 0), local.count + min(announced, Int(limits.addAddrAccepted ?? 0)))
-        return subflows.count >= expected
+        return subflows.count >= 1 + ProbeResult.expectedExtraSubflows(seen, announced: announced)
     }
 
     /// MPTCP_FULL_INFO, else the three older options; nil info once the connection is no longer MPTCP.

@@ -37,6 +37,48 @@ extension KernelSuites {
             #expect(try prometheus.queryValue("mptcp_exporter_scrape_collector_success{collector=\"netstat\"}") == "1")
         }
 
+        @Test("two Prometheus jobs on one exporter: collect[] for a cheap frequent one, exclude[] for a detailed one")
+        func collectorSelection() throws {
+            try #require(Requirements.hasPrometheus, "prometheus is needed (apt-get install prometheus)")
+            let lab = try NetnsLab(tag: "select")
+            defer { lab.destroy() }
+            try lab.transfer(connections: 2, bytes: 100_000, subflows: 2)
+            let exporter = try ExporterProcess(namespace: lab.client)
+            let configuration = """
+                global:
+                  scrape_interval: 1s
+                  scrape_timeout: 1s
+                scrape_configs:
+                  - job_name: cheap
+                    params:
+                      collect[]: [netstat]
+                    static_configs:
+                      - targets: ["127.0.0.1:\(exporter.port)"]
+                  - job_name: detailed
+                    scrape_interval: 2s
+                    scrape_timeout: 2s
+                    params:
+                      exclude[]: [netstat]
+                    static_configs:
+                      - targets: ["127.0.0.1:\(exporter.port)"]
+                """
+            let prometheus = try PrometheusServer(namespace: lab.client, configuration: configuration)
+            #expect(prometheus.waitForTargetsUp() == ["up", "up"], "\(prometheus.process.stderr.suffix(2000))")
+            usleep(2_500_000)
+            func count(_ selector: String) throws -> Int {
+                Int(try prometheus.queryValue("count(\(selector)) or vector(0)") ?? "0") ?? -1
+            }
+            #expect(try count("mptcp_ext_mp_capable_syntx_total{job=\"cheap\"}") == 1)
+            #expect(try count("mptcp_connections{job=\"cheap\"}") == 0)
+            #expect(try count("mptcp_exporter_scrape_collector_success{job=\"cheap\"}") == 1)
+            #expect(try count("mptcp_connections{job=\"detailed\"}") > 0)
+            #expect(try count("mptcp_ext_mp_capable_syntx_total{job=\"detailed\"}") == 0)
+            #expect(try count("mptcp_exporter_scrape_collector_success{job=\"detailed\",collector=\"netstat\"}") == 0)
+            #expect(try count("mptcp_exporter_scrape_collector_success{job=\"detailed\"}") >= 3)
+            let unknown = try exporter.request("/metrics?collect[]=cpu")
+            #expect(unknown.status == 400 && unknown.body.contains("unknown collector \"cpu\""))
+        }
+
         @Test("Prometheus with the example configuration and the recording rules: the recorded ratios come out as the counters say")
         func recordingRules() throws {
             try #require(Requirements.hasPrometheus, "prometheus is needed (apt-get install prometheus)")
@@ -50,7 +92,9 @@ extension KernelSuites {
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             let example = try String(contentsOf: root.appendingPathComponent("deploy/prometheus.yml"), encoding: .utf8)
             let rules = try String(contentsOf: root.appendingPathComponent("dashboards/mptcp-rules.yml"), encoding: .utf8)
-            let configuration = example
+            // The probe job (tested in the probe suite) asks for /probe, which this exporter does not serve.
+            let scrapeOnly = example.components(separatedBy: "\n  # MPTCP probes")[0]
+            let configuration = scrapeOnly
                 .replacingOccurrences(of: "scrape_interval: 15s", with: "scrape_interval: 1s")
                 .replacingOccurrences(of: "scrape_timeout: 10s", with: "scrape_timeout: 1s")
                 .replacingOccurrences(of: "evaluation_interval: 30s", with: "evaluation_interval: 1s")

@@ -217,23 +217,15 @@ extension ProbeResult {
             result.expectedBecause = "the userspace path manager is in use: additional subflows are whatever its daemon creates"
             return
         }
-        guard let endpoints = seen.endpoints, let limits = seen.limits, let remote = seen.address else {
+        guard seen.endpoints != nil, let limits = seen.limits, let remote = seen.address else {
             result.expectedBecause = "the path-manager endpoints or limits could not be read"
             return
         }
-        let initialLocal = seen.local?.address
-        let family = remote.address.unmappedIPv4.family
-        let local = endpoints.filter { endpoint in
-            guard endpoint.has("subflow"), let address = endpoint.address?.unmappedIPv4 else { return false }
-            return address.family == family && address != initialLocal?.unmappedIPv4
-        }
+        let local = localSubflowEndpoints(seen)
         let announcedCount = seen.events != nil ? result.announced.count : Int(seen.info?.info.addAddrAccepted ?? 0)
         let accepted = min(announcedCount, Int(limits.addAddrAccepted ?? 0))
-        // Before data has crossed the connection it is not fully established,
-        // and the path manager opens no subflow from its own endpoints.
-        let noDataYet = seen.info.map { ($0.info.bytesSent ?? 1) == 0 && ($0.info.bytesReceived ?? 1) == 0 } ?? false
-        let extra = min(Int(limits.subflows ?? 0), (noDataYet ? 0 : local.count) + accepted)
-        result.expectedSubflows = 1 + extra
+        let noDataYet = noDataCrossed(seen)
+        result.expectedSubflows = 1 + expectedExtraSubflows(seen, announced: announcedCount)
         result.expectedBecause = "\(local.count) subflow endpoint(s) of this family besides the initial address"
             + (noDataYet && !local.isEmpty ? " (not expected: no data crossed the connection)" : "")
             + ", \(accepted) accepted announcement(s) of \(announcedCount), subflow limit \(limits.subflows.map(String.init) ?? "?")"
@@ -283,6 +275,35 @@ extension ProbeResult {
             }
             result.missingPaths.append(MissingPath(from: "any", interface: nil, towards: "\(address)", reason: reason))
         }
+    }
+
+    /// The endpoints with the subflow flag, of the target's family, other
+    /// than the address of the initial subflow: where the path manager opens
+    /// additional subflows from.
+    public static func localSubflowEndpoints(_ seen: ProbeObservation) -> [Endpoint] {
+        guard let endpoints = seen.endpoints, let remote = seen.address else { return [] }
+        let family = remote.address.unmappedIPv4.family
+        let initial = seen.local?.address.unmappedIPv4
+        return endpoints.filter { endpoint in
+            guard endpoint.has("subflow"), let address = endpoint.address?.unmappedIPv4 else { return false }
+            return address.family == family && address != initial
+        }
+    }
+
+    /// Whether no data has crossed the connection: it is then not fully
+    /// established, and the path manager opens no subflow of its own.
+    public static func noDataCrossed(_ seen: ProbeObservation) -> Bool {
+        seen.info.map { ($0.info.bytesSent ?? 1) == 0 && ($0.info.bytesReceived ?? 1) == 0 } ?? false
+    }
+
+    /// The additional subflows the in-kernel path manager should open:
+    /// from the local subflow endpoints (once data crossed) and towards
+    /// accepted announcements, within the subflow limit.
+    public static func expectedExtraSubflows(_ seen: ProbeObservation, announced: Int) -> Int {
+        guard let limits = seen.limits else { return 0 }
+        let local = noDataCrossed(seen) ? 0 : localSubflowEndpoints(seen).count
+        let accepted = min(announced, Int(limits.addAddrAccepted ?? 0))
+        return min(Int(limits.subflows ?? 0), local + accepted)
     }
 
     static func failureAfterConnection(_ result: ProbeResult, seen: ProbeObservation, module: ProbeModule) -> String? {
