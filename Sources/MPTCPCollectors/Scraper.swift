@@ -34,7 +34,9 @@ public final class Scraper: Sendable {
         public var failures: [String: String]
     }
 
-    public func scrape() async -> Result {
+    /// Runs every collector, or only those named in `only` (`collect[]` and
+    /// `exclude[]` of a scrape; names as in the `collector` label).
+    public func scrape(only: Set<String>? = nil) async -> Result {
         var families: [MetricFamily] = []
         var success = MetricFamily(
             name: "mptcp_exporter_scrape_collector_success",
@@ -48,8 +50,9 @@ public final class Scraper: Sendable {
         var outcomes = [(CollectorRunner.Outcome, Duration)?](repeating: nil, count: runners.count)
         // Collectors that only read memory run here; the others each on their
         // own queue, at the same time (no task group for a lone one).
-        let blocking = runners.indices.filter { !collectors[$0].readsOnlyMemory }
-        for index in runners.indices where collectors[index].readsOnlyMemory {
+        let selected = runners.indices.filter { only?.contains(collectors[$0].name) ?? true }
+        let blocking = selected.filter { !collectors[$0].readsOnlyMemory }
+        for index in selected where collectors[index].readsOnlyMemory {
             outcomes[index] = Self.inline(collectors[index])
         }
         if blocking.count == 1 {

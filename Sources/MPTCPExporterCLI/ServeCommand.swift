@@ -206,7 +206,7 @@ public struct ServeCommand: AsyncParsableCommand {
         let server = MetricsServer(
             address: address,
             router: HTTPRouter(telemetryPath: telemetryPath, collectorNames: collectors.map(\.name),
-                               scrape: { await scraper.scrape().families }, snapshot: { LiveSnapshotJSON.encode(await snapshot()) },
+                               scrape: { await scraper.scrape(only: $0).families }, snapshot: { LiveSnapshotJSON.encode(await snapshot()) },
                                probe: probe),
             limits: limits,
             security: security,

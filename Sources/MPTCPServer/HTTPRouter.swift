@@ -14,9 +14,10 @@ public struct HTTPRouter: Sendable {
     }
 
     public let telemetryPath: String
-    /// What `/metrics` serves: the families of one scrape. The server is given
-    /// it; it knows nothing of collectors or the kernel.
-    public let scrape: @Sendable () async -> [MetricFamily]
+    /// What `/metrics` serves: the families of one scrape, of every collector
+    /// or of those named (`collect[]`, `exclude[]`). The server is given it;
+    /// it knows nothing of collectors or the kernel.
+    public let scrape: @Sendable (_ only: Set<String>?) async -> [MetricFamily]
     /// Named on the landing page.
     public let collectorNames: [String]
     /// JSON of the machine-readable snapshot (`/api/v1/snapshot`), when served.
@@ -38,7 +39,7 @@ public struct HTTPRouter: Sendable {
         }
     }
 
-    public init(telemetryPath: String, collectorNames: [String], scrape: @escaping @Sendable () async -> [MetricFamily],
+    public init(telemetryPath: String, collectorNames: [String], scrape: @escaping @Sendable (_ only: Set<String>?) async -> [MetricFamily],
                 snapshot: (@Sendable () async -> [UInt8])? = nil, probe: ProbeService? = nil) {
         self.telemetryPath = telemetryPath
         self.collectorNames = collectorNames
@@ -82,7 +83,12 @@ public struct HTTPRouter: Sendable {
         case .probe:
             return await probeResponse(uri: uri)
         case .metrics:
-            let families = await scrape()
+            let only: Set<String>?
+            switch selection(uri: uri) {
+            case let .success(names): only = names
+            case let .failure(problem): return text(400, "Bad Request", problem.message + "\n")
+            }
+            let families = await scrape(only)
             return Response(
                 status: 200, reason: "OK",
                 headers: [("Content-Type", ExpositionRenderer.contentType)],
@@ -92,6 +98,26 @@ public struct HTTPRouter: Sendable {
                             headers: [("Content-Type", "text/html; charset=utf-8")],
                             body: Array(landingPage.utf8))
         }
+    }
+
+    struct SelectionProblem: Error { var message: String }
+
+    /// The collectors a scrape asks for, node_exporter's way: `collect[]=NAME`
+    /// (only these) or `exclude[]=NAME` (all but these), repeatable; nil for
+    /// all. Unknown names and both parameters at once are errors.
+    func selection(uri: String) -> Result<Set<String>?, SelectionProblem> {
+        let parameters = QueryString.parse(uri)
+        let collect = parameters.filter { $0.name == "collect[]" }.map(\.value)
+        let exclude = parameters.filter { $0.name == "exclude[]" }.map(\.value)
+        if collect.isEmpty, exclude.isEmpty { return .success(nil) }
+        if !collect.isEmpty, !exclude.isEmpty {
+            return .failure(SelectionProblem(message: "collect[] and exclude[] cannot be used together"))
+        }
+        let known = Set(collectorNames)
+        for name in collect + exclude where !known.contains(name) {
+            return .failure(SelectionProblem(message: "unknown collector \(name.debugDescription) (known: \(collectorNames.joined(separator: ", ")))"))
+        }
+        return .success(collect.isEmpty ? known.subtracting(exclude) : Set(collect))
     }
 
     /// `/probe`: the parameters checked, the module found, the probe run

@@ -219,7 +219,7 @@ final class FuzzResponder: ChannelInboundHandler {
             head = nil
             let scraper = FuzzResponder.scraper
             let router = HTTPRouter(telemetryPath: "/metrics", collectorNames: scraper.collectors.map(\.name),
-                                    scrape: { await scraper.scrape().families })
+                                    scrape: { await scraper.scrape(only: $0).families })
             let route = router.route(method: request.method.rawValue, uri: request.uri)
             let gzip = AcceptEncoding.acceptsGzip(request.headers[canonicalForm: "accept-encoding"].map(String.init))
             let credentials = request.headers.first(name: "authorization").flatMap(BasicAuthenticator.credentials)

@@ -26,7 +26,7 @@ struct ProbeEndpointTests {
 
     static func router(_ outcome: @escaping @Sendable (ProbeTarget, ProbeModule, String, ProbeAllowList) -> ProbeOutcome) throws -> HTTPRouter {
         let config = try ProbeConfig.parse(configText)
-        return HTTPRouter(telemetryPath: "/metrics", collectorNames: [], scrape: { [] },
+        return HTTPRouter(telemetryPath: "/metrics", collectorNames: [], scrape: { _ in [] },
                           probe: HTTPRouter.ProbeService(config: config) { target, module, name, allow in outcome(target, module, name, allow) })
     }
 
@@ -135,7 +135,7 @@ struct ProbeEndpointTests {
         #expect(debug.contains("Probe log:\n  0 ms: resolved") && debug.contains("probe_success 0"))
         let landing = String(decoding: await router.respond(method: "GET", uri: "/").body, as: UTF8.self)
         #expect(landing.contains("/probe?target=HOST:PORT"))
-        let noProbes = HTTPRouter(telemetryPath: "/metrics", collectorNames: [], scrape: { [] })
+        let noProbes = HTTPRouter(telemetryPath: "/metrics", collectorNames: [], scrape: { _ in [] })
         #expect(await noProbes.respond(method: "GET", uri: "/probe?target=192.0.2.7:443").status == 404)
     }
 }
