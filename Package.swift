@@ -15,6 +15,7 @@
 //   MPTCPWire/PathManager       the mptcp_pm generic netlink family: endpoints, limits, events and their log; the MPTCP sysctls
 //   MPTCPWire/Interfaces        interface names and addresses, to say which path a subflow takes
 //   MPTCPWire/Archive           tar, the container of snapshot archives
+//   MPTCPWire/Cgroup            /proc/PID/cgroup: container runtime and id, Kubernetes pod and QoS class, systemd unit
 //   MPTCPWire/SocketOptions     getsockopt(SOL_MPTCP) about one's own socket: MPTCP_FULL_INFO, or MPTCP_INFO, MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS
 //   MPTCPModel                  pure core, model: the typed state one reading gives, and its metric families
 //   MPTCPModel/Counters         the counter catalogue (the one table of counters, roles and Case diagrams) and series names

@@ -64,12 +64,15 @@ public final class NamespacesCollector: Collector {
         var success = MetricFamily(name: "mptcp_exporter_namespace_collector_success",
             help: "Whether a collector succeeded in a watched network namespace (1) or failed (0).", type: .gauge)
         var info = MetricFamily(name: "mptcp_namespace_info",
-            help: "One series per watched network namespace: its label (namespace), inode, and a process living in it (pid, command) when known. Value always 1.",
+            help: "One series per watched network namespace: its label (namespace), inode, a process living in it (pid, command) when known, and who that process belongs to by its cgroup path: container_runtime (containerd, cri-o, docker, podman) and container_id, Kubernetes pod_uid and qos_class, or systemd_unit. Value always 1.",
             type: .gauge)
         for (namespace, bundle) in current {
             info.samples.append(Sample(labels: [
                 ("namespace", namespace.label), ("inode", String(namespace.inode)),
                 ("pid", namespace.pid.map(String.init) ?? ""), ("command", namespace.command ?? ""),
+                ("container_runtime", namespace.identity?.runtime ?? ""), ("container_id", namespace.identity?.containerID ?? ""),
+                ("pod_uid", namespace.identity?.podUID ?? ""), ("qos_class", namespace.identity?.qosClass ?? ""),
+                ("systemd_unit", namespace.identity?.systemdUnit ?? ""),
             ], value: .unsigned(1)))
             let outcome = NamespaceExecutor.run(in: namespace.path) { () -> [(String, Result<[MetricFamily], CollectorError>)] in
                 bundle.collectors.map { collector in

@@ -15,6 +15,9 @@ public struct NetworkNamespace: Sendable, Hashable {
     /// A process living in it (for the info series), when known.
     public var pid: Int32?
     public var command: String?
+    /// Who that process belongs to, from its cgroup path: container runtime
+    /// and id, Kubernetes pod and QoS class, or systemd unit.
+    public var identity: CgroupIdentity?
 }
 
 /// Finds network namespaces, again at every scrape.
@@ -43,6 +46,11 @@ public enum NamespaceDiscovery {
         (try? ProcFile.readText("/proc/\(pid)/comm")).map { String($0.prefix(32)) }
     }
 
+    /// The cgroup identity of a process (`/proc/PID/cgroup`), nil when unreadable.
+    public static func identity(_ pid: Int32, procfs: String = "/proc") -> CgroupIdentity? {
+        (try? ProcFile.readText("\(procfs)/\(pid)/cgroup")).flatMap(CgroupIdentity.parse)
+    }
+
     /// The namespaces to watch now, deduplicated by inode, sorted by label.
     public static func discover(_ options: Options) -> [NetworkNamespace] {
         var byInode: [UInt64: NetworkNamespace] = [:]
@@ -55,7 +63,8 @@ public enum NamespaceDiscovery {
             guard byInode[number] == nil else { return }
             let label = number == own ? "host" : (names[number] ?? "netns-\(number)")
             byInode[number] = NetworkNamespace(label: label, path: number == own ? "/proc/self/ns/net" : path,
-                                               inode: number, pid: pid, command: pid.flatMap(command))
+                                               inode: number, pid: pid, command: pid.flatMap(command),
+                                               identity: pid.flatMap { identity($0) })
         }
         if options.host, let own { add(path: "/proc/self/ns/net", inode: own, pid: getpid()) }
         if options.named {
