@@ -42,7 +42,9 @@ ip netns exec "$BENCH_CLI" taskset -c 0 "$EXPORTER" --web.listen-address 127.0.0
     --probe.config.file "$WORK/probe.yml" --probe.max-concurrent 4 >/dev/null 2>"$WORK/exporter.log" &
 EXPORTER_PID=$!
 for _ in $(seq 1 100); do grep -q "msg=listening" "$WORK/exporter.log" && break; sleep 0.1; done
-pid=$(ip netns pids "$BENCH_CLI" | while read -r p; do [ "$(readlink "/proc/$p/exe")" = "$EXPORTER" ] && echo "$p"; done | head -n 1)
+exe=$(readlink -f "$EXPORTER")
+pid=$(ip netns pids "$BENCH_CLI" | while read -r p; do if [ "$(readlink "/proc/$p/exe")" = "$exe" ]; then echo "$p"; fi; done | head -n 1)
+[ -n "$pid" ] || { echo "the exporter did not start: $(cat "$WORK/exporter.log")" >&2; exit 1; }
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$pid/status"; }
 probe_loop() {   # probe_loop COUNT: COUNT sequential probes; prints the number of failures
@@ -61,8 +63,9 @@ echo "|---|---:|---:|---:|---:|---:|---:|"
 for parallel in 1 4; do
     start_ticks=$(ticks); start=$(date +%s.%N)
     per=$((PROBES / parallel))
-    for _ in $(seq 1 "$parallel"); do probe_loop "$per" >"$WORK/failures.$_" & done
-    wait $(jobs -p | grep -v "^$EXPORTER_PID$") 2>/dev/null || true
+    loops=()
+    for index in $(seq 1 "$parallel"); do probe_loop "$per" >"$WORK/failures.$index" & loops+=($!); done
+    wait "${loops[@]}"
     end=$(date +%s.%N); end_ticks=$(ticks)
     failures=$(cat "$WORK"/failures.* | awk '{s += $1} END {print s + 0}'); rm -f "$WORK"/failures.*
     total=$((per * parallel))

@@ -12,12 +12,17 @@ public final class ProbeSocket {
 
     /// `IPPROTO_MPTCP`.
     public static let protocolMPTCP: Int32 = 262
+    /// `SOCK_STREAM`, `SOCK_NONBLOCK`, `SOCK_CLOEXEC` (linux/net.h, asm-generic/fcntl.h): the values,
+    /// since glibc's `__socket_type` enumeration is not visible to every build of this module.
+    static let stream: Int32 = 1
+    static let nonBlocking: Int32 = 0o4000
+    static let closeOnExec: Int32 = 0o2000000
 
     /// `socket(family, SOCK_STREAM, IPPROTO_MPTCP)`. Fails with
     /// EPROTONOSUPPORT on a kernel without MPTCP, ENOPROTOOPT when
     /// `net.mptcp.enabled` is 0.
     public init(family: UInt8) throws(SystemCallError) {
-        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let type = Self.stream | Self.nonBlocking | Self.closeOnExec
         let descriptor = Glibc.socket(Int32(family), type, Self.protocolMPTCP)
         guard descriptor >= 0 else {
             throw SystemCallError(function: "socket", subject: "IPPROTO_MPTCP", code: errno)
@@ -199,7 +204,7 @@ public enum HostResolver {
     public static func addresses(of host: String) throws(SystemCallError) -> [IPAddress] {
         if let address = IPAddress(parsing: host) { return [address] }
         var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_socktype = ProbeSocket.stream
         var list: UnsafeMutablePointer<addrinfo>?
         let result = getaddrinfo(host, nil, &hints, &list)
         guard result == 0, let first = list else {
