@@ -68,6 +68,8 @@ public final class NamespacesSnapshotReader: Sendable {
         guard parts.count > 1 else { return parts.first?.snapshot ?? LiveSnapshot(time: PathManagerEventListener.now(), hostname: "", kernel: "") }
         // The merged header (host name, kernel, path manager) is the exporter's own namespace's.
         if let host = parts.firstIndex(where: { $0.namespace == "host" }), host != 0 { parts.swapAt(0, host) }
-        return LiveSnapshot.merge(parts)
+        var merged = LiveSnapshot.merge(parts)
+        merged.namespaceOwners = current.map(\.0).owners
+        return merged
     }
 }

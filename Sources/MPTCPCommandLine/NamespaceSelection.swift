@@ -16,11 +16,12 @@ public enum NamespaceSelection {
     }
 
     /// Runs `body` inside each namespace (on a thread that entered it) and
-    /// returns the results in order, labelled.
-    public static func each<T>(_ namespaces: [NetworkNamespace], _ body: @escaping () -> T) throws -> [(namespace: String, value: T)] {
+    /// returns the results in order, labelled, with who the namespace belongs
+    /// to by the cgroup of a process in it (a container, a pod, a unit) when known.
+    public static func each<T>(_ namespaces: [NetworkNamespace], _ body: @escaping () -> T) throws -> [(namespace: String, owner: String?, value: T)] {
         try namespaces.map { namespace in
             switch NamespaceExecutor.run(in: namespace.path, body) {
-            case let .success(value): return (namespace.label, value)
+            case let .success(value): return (namespace.label, namespace.identity?.summary, value)
             case let .failure(error): throw ValidationError("--netns \(namespace.label): \(error)")
             }
         }

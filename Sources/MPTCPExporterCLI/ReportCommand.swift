@@ -77,16 +77,36 @@ public struct ReportCommand: ParsableCommand {
         }
         var text = ""
         if format == .json {
-            // An array of {"namespace": label, "report": report}.
-            text = "[\n" + (try reports.map { "{\"namespace\": \"\($0.namespace)\", \"report\": " + (try ReportOutput.render(options: renderOptions, $0.value, format: .json)) + "}" }
-                .joined(separator: ",\n")) + "]\n"
+            // An array of {"namespace": label, "owner": cgroup owner or null, "report": report}.
+            text = "[\n" + (try reports.map { entry in
+                let owner = entry.owner.map { "\"" + Self.jsonEscaped($0) + "\"" } ?? "null"
+                return "{\"namespace\": \"\(Self.jsonEscaped(entry.namespace))\", \"owner\": \(owner), \"report\": "
+                    + (try ReportOutput.render(options: renderOptions, entry.value, format: .json)) + "}"
+            }.joined(separator: ",\n")) + "]\n"
         } else {
-            for (namespace, report) in reports {
-                text += (format == .markdown ? "\n# Namespace \(namespace)\n" : "\n==== namespace \(namespace) ====\n")
+            for (namespace, owner, report) in reports {
+                let title = namespace + (owner.map { " (\($0))" } ?? "")
+                text += (format == .markdown ? "\n# Namespace \(title)\n" : "\n==== namespace \(title) ====\n")
                 text += try ReportOutput.render(options: renderOptions, report, format: format)
             }
         }
         try ReportOutput.write(text, to: output)
+    }
+}
+
+extension ReportCommand {
+    /// Text for inside a JSON string: quotes, backslashes and control characters escaped.
+    static func jsonEscaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 

@@ -20,6 +20,15 @@ public struct NetworkNamespace: Sendable, Hashable {
     public var identity: CgroupIdentity?
 }
 
+extension Sequence where Element == NetworkNamespace {
+    /// Label → who the namespace belongs to (``CgroupIdentity/summary``), for
+    /// those whose process tells; nil when none does.
+    public var owners: [String: String]? {
+        let known = compactMap { namespace in namespace.identity?.summary.map { (namespace.label, $0) } }
+        return known.isEmpty ? nil : Dictionary(known, uniquingKeysWith: { first, _ in first })
+    }
+}
+
 /// Finds network namespaces, again at every scrape.
 public enum NamespaceDiscovery {
     public struct Options: Sendable {
@@ -76,6 +85,14 @@ public enum NamespaceDiscovery {
         if options.all {
             for entry in (try? Directory.list("/proc")) ?? [] {
                 guard let pid = Int32(entry), let number = inode("/proc/\(pid)/ns/net") else { continue }
+                if var known = byInode[number], known.pid == nil {
+                    // A named namespace found first: now a process living in it is known too.
+                    known.pid = pid
+                    known.command = command(pid)
+                    known.identity = identity(pid)
+                    byInode[number] = known
+                    continue
+                }
                 if let name = names[number], byInode[number] == nil {
                     add(path: "/run/netns/" + name, inode: number, pid: pid)
                 } else {

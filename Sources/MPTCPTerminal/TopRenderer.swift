@@ -143,7 +143,7 @@ public enum TopRenderer {
         // Keep the selection visible: scroll by whole rows.
         let room = max(1, height - 1)
         let expandedExtra = rows.first { $0.connection.token == state.expanded }
-            .map { subflowLines($0.connection, width: width, bothEnds: both).count } ?? 0
+            .map { subflowLines($0.connection, width: width, bothEnds: both, owners: state.current?.namespaceOwners).count } ?? 0
         let start = max(0, min(state.selected - (room - expandedExtra) / 2, rows.count - max(1, room - expandedExtra)))
         for (index, row) in rows.enumerated().dropFirst(start) {
             guard lines.count < height else { break }
@@ -160,7 +160,8 @@ public enum TopRenderer {
                 + Columns.right(c.retransmits.map(String.init) ?? "-", 5) + Columns.right(idle, 6)
             lines.append([Frame.Span(Columns.pad(text, width), selected ? .selected : (c.fallback ? .alert : .normal))])
             if state.expanded == c.token || state.allSubflows {
-                lines += subflowLines(c, width: width, bothEnds: both || state.allSubflows).prefix(max(0, height - lines.count))
+                lines += subflowLines(c, width: width, bothEnds: both || state.allSubflows, owners: state.current?.namespaceOwners)
+                    .prefix(max(0, height - lines.count))
             }
         }
         return lines
@@ -169,8 +170,12 @@ public enum TopRenderer {
     /// One connection's subflows: kind, ends, interface, ids, rtt, cwnd, share
     /// of the bytes. With both ends on a narrow screen (batch frames), the
     /// numbers go on a second line rather than being cut.
-    static func subflowLines(_ c: LiveSnapshot.ConnectionEntry, width: Int, bothEnds: Bool) -> [[Frame.Span]] {
+    static func subflowLines(_ c: LiveSnapshot.ConnectionEntry, width: Int, bothEnds: Bool, owners: [String: String]? = nil) -> [[Frame.Span]] {
         var lines: [[Frame.Span]] = []
+        // With several namespaces, whose namespace this connection is in (its cgroup: a container, a pod, a unit).
+        if let namespace = c.namespace, let owner = owners?[namespace] {
+            lines.append([Frame.Span(Columns.pad("   namespace \(namespace): \(owner)", width), .dim)])
+        }
         let total = c.subflows.reduce(UInt64(0)) { $0 &+ ($1.bytesAcked ?? 0) &+ ($1.bytesReceived ?? 0) }
         for subflow in c.subflows {
             let bytes = (subflow.bytesAcked ?? 0) &+ (subflow.bytesReceived ?? 0)

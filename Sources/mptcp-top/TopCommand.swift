@@ -77,7 +77,10 @@ struct TopCommand: ParsableCommand {
                     case let .failure(error): throw error
                     }
                 }
-                return parts.count == 1 ? parts[0].snapshot : LiveSnapshot.merge(parts)
+                guard parts.count > 1 else { return parts[0].snapshot }
+                var merged = LiveSnapshot.merge(parts)
+                merged.namespaceOwners = namespaces.owners
+                return merged
             }
             sourceLabel = "local"
         } else {

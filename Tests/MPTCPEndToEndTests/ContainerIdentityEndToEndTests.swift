@@ -54,6 +54,14 @@ extension KernelSuites {
             #expect(info.first?.labels["container_runtime"] == "docker")
             #expect(info.first?.labels["container_id"] == id)
             #expect(info.first?.labels["pod_uid"] == "" && info.first?.labels["systemd_unit"] == "")
+
+            // The report of every namespace says whose each one is.
+            let report = try Command.run([Products.exporter, "report", "--netns", "\(sleeper.pid)", "--interval", "0.2", "--format", "json"], timeout: 60)
+            #expect(report.succeeded, "\(report.stderr)")
+            let all = try Command.run([Products.exporter, "report", "--netns", "all", "--interval", "0.2", "--format", "text"], timeout: 120)
+            // With --netns all, named namespaces are found by name, and a process living in one tells whose it is.
+            #expect(all.stdout.contains("==== namespace \(tag) (docker container \(id.prefix(12))) ===="),
+                    "\(all.stdout.split(separator: "\n").filter { $0.hasPrefix("==== namespace") })")
         }
     }
 }

@@ -97,6 +97,22 @@ struct TopRendererTests {
         try Self.compare(TopRenderer.render(state, width: 80, height: 24), height: 24, golden: "connections-80x24.txt")
     }
 
+    @Test("several namespaces: the expanded connection says whose namespace it is (its cgroup: a container, a pod)")
+    func namespaceOwner() {
+        let snapshots = Self.busy.map { snapshot -> LiveSnapshot in
+            var tagged = snapshot
+            tagged.connections = tagged.connections.map { var entry = $0; entry.namespace = "netns-4026533763"; return entry }
+            tagged.namespaces = ["host", "netns-4026533763"]
+            tagged.namespaceOwners = ["netns-4026533763": "containerd container 4c1ea3f0a5b9, pod 8dcd3b2e-7a49-4c5e-9f1c-2b7a3e6d1f40 (burstable)"]
+            return tagged
+        }
+        let state = Self.state(snapshots) { $0.expanded = "7c0444bc" }
+        let text = TopRenderer.render(state, width: 160, height: 50).plain(height: 50)
+        // The pane is as wide as it is: the line is cut there, never wrapped over the next row.
+        #expect(text.contains("   namespace netns-4026533763: containerd container 4c1ea3f0a5b9, pod 8dcd3b2e"), "\(text)")
+        #expect(text.components(separatedBy: "namespace netns-4026533763:").count == 2, "only under the expanded connection")
+    }
+
     @Test("80x24: the counters view (Case diagrams with rates)")
     func counters80() throws {
         let state = Self.state(Self.busy) { $0.view = .counters }

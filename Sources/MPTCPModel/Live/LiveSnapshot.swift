@@ -30,6 +30,9 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
     /// The namespaces merged into this snapshot (their labels), when it holds
     /// more than the reader's own; absent otherwise. Counters are then sums.
     public var namespaces: [String]?
+    /// Who each merged namespace belongs to, by the cgroup path of a process
+    /// in it (`docker container 4c1ea3f0a5b9`, a pod, a systemd unit), when known.
+    public var namespaceOwners: [String: String]?
 
     public struct ConnectionEntry: Sendable, Codable, Equatable {
         public var token: String

@@ -30,6 +30,17 @@ public struct CgroupIdentity: Sendable, Hashable {
         self.systemdUnit = systemdUnit
     }
 
+    /// For a person: `docker container 4c1ea3f0a5b9`, `containerd container
+    /// 4c1ea3f0a5b9, pod 8dcd3b2e-… (burstable)`, `nginx.service`; nil when the
+    /// path tells nothing.
+    public var summary: String? {
+        var parts: [String] = []
+        if let containerID { parts.append("\(runtime.map { $0 + " " } ?? "")container \(containerID.prefix(12))") }
+        if let podUID { parts.append("pod \(podUID)" + (qosClass.map { " (\($0))" } ?? "")) }
+        if parts.isEmpty, let systemdUnit { parts.append(systemdUnit) }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
     /// From the text of `/proc/PID/cgroup`: the unified line (`0::PATH`),
     /// else the `name=systemd` line, else the first other line, whichever
     /// first is not the root (on a hybrid host the unified hierarchy can be
