@@ -11,8 +11,9 @@ build_packages=(libmnl-dev pkg-config zlib1g-dev libcrypt-dev)
 # chromium: the HTML report's screenshot test; tmux: mptcp-top driven as a person would;
 # openssl: certificates for the TLS tests; cmark-gfm: GitHub-flavoured Markdown
 # renderer the Markdown report is checked with; nftables: the firewalls of the
-# probe tests (SYNs with the MPTCP option dropped, a second path blocked).
-test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl cmark-gfm nftables)
+# probe tests (SYNs with the MPTCP option dropped, a second path blocked);
+# debootstrap, lintian: the package test (a fresh Debian root, then lintian).
+test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl cmark-gfm nftables debootstrap lintian)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

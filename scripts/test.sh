@@ -3,8 +3,11 @@
 # need and runs the whole suite, then a short bounded fuzz run of every fuzz
 # target (MPTCP_FUZZ_SECONDS each, default 20; 0 skips it). Tests that need
 # network namespaces run only as root; unprivileged they are skipped with a
-# message. Arguments go to `swift test` (e.g. --filter); with arguments, the
-# fuzz run is skipped.
+# message. Then, as root, the Debian package is built (scripts/package.sh)
+# and installed into a fresh Debian 12 root without a Swift toolchain, where
+# it runs and scrapes (scripts/package-test.sh); MPTCP_PACKAGE_TEST=0 skips
+# it. Arguments go to `swift test` (e.g. --filter); with arguments, the fuzz
+# run and the package test are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -22,4 +25,12 @@ if (($# == 0)) && ((fuzz_seconds > 0)); then
     SECONDS=0
     ./scripts/fuzz.sh --seconds "$fuzz_seconds"
     echo "test.sh: fuzz build and fuzzing ${SECONDS} s" >&2
+fi
+if (($# == 0)) && [ "${MPTCP_PACKAGE_TEST:-1}" != 0 ] && [ "$(id -u)" = 0 ]; then
+    SECONDS=0
+    dist=$(mktemp -d)
+    ./scripts/package.sh "$dist" >/dev/null
+    ./scripts/package-test.sh "$dist"/mptcp-exporter_*.deb
+    rm -rf "$dist"
+    echo "test.sh: package build and install test ${SECONDS} s" >&2
 fi

@@ -178,16 +178,21 @@ struct DeployFilesTests {
         #expect(try Self.text("deploy/kubernetes/prometheus-scrape.yml").contains("regex: \(appLabel ?? "?")"))
     }
 
-    @Test("the Dockerfile has a Swift build stage and a slim runtime stage with libmnl")
+    @Test("the Dockerfile builds with scripts/package.sh and installs that package in a slim runtime stage")
     func dockerfile() throws {
         let lines = try Self.text("deploy/Dockerfile").split(separator: "\n")
         let stages = lines.filter { $0.hasPrefix("FROM ") }
         #expect(stages.count == 2)
         #expect(stages.first?.contains("swift:") == true && stages.first?.hasSuffix("AS build") == true)
         #expect(stages.last?.contains("-slim") == true)
-        #expect(lines.contains { $0.contains("libmnl0") })
+        #expect(lines.contains { $0.hasPrefix("RUN ./scripts/package.sh") }, "the same build as the package")
+        #expect(lines.contains { $0.contains("apt-get install") && $0.contains("mptcp-exporter_*.deb") })
         #expect(lines.contains { $0.hasPrefix("COPY --from=build") })
         #expect(lines.contains { $0.hasPrefix("USER 65534") })
+        // Every file the build stage needs is copied in: the package script reads these.
+        for needed in ["Package.swift", "Sources", "Tests", "scripts", "deploy", "dashboards", "README.md"] {
+            #expect(lines.contains { $0.hasPrefix("COPY ") && $0.contains(needed) }, "\(needed)")
+        }
     }
 
     @Test("promtool check config on the example prometheus.yml")
