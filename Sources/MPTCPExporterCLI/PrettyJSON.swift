@@ -54,6 +54,13 @@ enum PrettyJSON {
         }
     }
 
+    /// `string` as a JSON string literal, quotes included.
+    static func quoted(_ string: String) -> String {
+        var out = ""
+        writeString(string, into: &out)
+        return out
+    }
+
     private static func writeString(_ string: String, into out: inout String) {
         out += "\""
         for scalar in string.unicodeScalars {

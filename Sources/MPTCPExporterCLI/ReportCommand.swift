@@ -79,8 +79,8 @@ public struct ReportCommand: ParsableCommand {
         if format == .json {
             // An array of {"namespace": label, "owner": cgroup owner or null, "report": report}.
             text = "[\n" + (try reports.map { entry in
-                let owner = entry.owner.map { "\"" + Self.jsonEscaped($0) + "\"" } ?? "null"
-                return "{\"namespace\": \"\(Self.jsonEscaped(entry.namespace))\", \"owner\": \(owner), \"report\": "
+                let owner = entry.owner.map(PrettyJSON.quoted) ?? "null"
+                return "{\"namespace\": \(PrettyJSON.quoted(entry.namespace)), \"owner\": \(owner), \"report\": "
                     + (try ReportOutput.render(options: renderOptions, entry.value, format: .json)) + "}"
             }.joined(separator: ",\n")) + "]\n"
         } else {
@@ -91,22 +91,6 @@ public struct ReportCommand: ParsableCommand {
             }
         }
         try ReportOutput.write(text, to: output)
-    }
-}
-
-extension ReportCommand {
-    /// Text for inside a JSON string: quotes, backslashes and control characters escaped.
-    static func jsonEscaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
 

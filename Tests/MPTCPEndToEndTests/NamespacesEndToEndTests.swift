@@ -70,6 +70,7 @@ extension KernelSuites {
                 [Products.exporter, "report", "--netns", "all", "--interval", "0", "--events", "off", "--format", "json"]).utf8)) as? [[String: Any]]
             let reported = Set((reports ?? []).compactMap { $0["namespace"] as? String })
             #expect(reported.isSuperset(of: [a.client, b.client, "host"]), "\(reported)")
+            #expect((reports ?? []).allSatisfy { $0.keys.contains("owner") }, "every entry says whose namespace it is, or null")
 
             // Between two scrapes: one namespace appears, one disappears.
             let added = "mpx-nsnew-\(getpid())"
