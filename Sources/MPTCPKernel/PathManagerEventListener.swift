@@ -40,8 +40,8 @@ public final class PathManagerEventRecorder: Sendable {
         watched.withLock { watched in
             guard !watched.isEmpty else { return }
             for event in events {
-                guard let token = event.token, watched[token] != nil else { continue }
-                if watched[token]!.count < Self.watchedEvents { watched[token]!.append(event) }
+                guard let token = event.token, let kept = watched[token], kept.count < Self.watchedEvents else { continue }
+                watched[token, default: []].append(event)
             }
         }
     }

@@ -175,7 +175,7 @@ public struct HTTPRouter: Sendable {
         <p>Multipath TCP counters, grouped by Case diagram, in the Prometheus text format.</p>
         <p><a href="\(path)">Metrics</a> (<code>\(path)</code>)</p>
         \(snapshot == nil ? "" : "<p><a href=\"\(Self.snapshotPath)\">Snapshot</a> (JSON for <code>mptcp-top --source</code>)</p>")
-        \(probe == nil ? "" : "<p>Probes: <code>\(Self.probePath)?target=HOST:PORT&amp;module=NAME</code> (modules: \(probe!.config.modules.keys.sorted().map { "<code>\(escapeHTML($0))</code>" }.joined(separator: ", ")); <code>debug=true</code> for the probe's log)</p>")
+        \(probe.map { "<p>Probes: <code>\(Self.probePath)?target=HOST:PORT&amp;module=NAME</code> (modules: \($0.config.modules.keys.sorted().map { "<code>\(escapeHTML($0))</code>" }.joined(separator: ", ")); <code>debug=true</code> for the probe's log)</p>" } ?? "")
         <h2>Collectors</h2>
         <ul>\(collectors)</ul>
         <p>Version \(escapeHTML(BuildInfo.version))</p>
