@@ -101,7 +101,7 @@ struct ProbeRun {
             log("resolved \(seen.target.host) to \(all.map { "\($0)" }.joined(separator: ", ")); probing \(first)")
             return first
         } catch {
-            seen.resolveError = "cannot resolve \(seen.target.host): \(error.subject.contains(": ") ? String(error.subject.split(separator: ":", maxSplits: 1)[1].dropFirst()) : error.name)"
+            seen.resolveError = "\(error)"
             return nil
         }
     }

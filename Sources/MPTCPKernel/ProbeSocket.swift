@@ -200,16 +200,23 @@ public final class ProbeSocket {
 
 /// Names to addresses (`getaddrinfo`, numeric addresses without a lookup).
 public enum HostResolver {
+    /// Why a name has no address: the resolver's own words (`gai_strerror`).
+    public struct Failure: Error, CustomStringConvertible {
+        public var host: String
+        public var reason: String
+        public var description: String { "cannot resolve \(host): \(reason)" }
+    }
+
     /// The addresses of `host` for TCP, IPv4 and IPv6 in the resolver's order.
-    public static func addresses(of host: String) throws(SystemCallError) -> [IPAddress] {
+    public static func addresses(of host: String) throws(Failure) -> [IPAddress] {
         if let address = IPAddress(parsing: host) { return [address] }
         var hints = addrinfo()
         hints.ai_socktype = ProbeSocket.stream
         var list: UnsafeMutablePointer<addrinfo>?
         let result = getaddrinfo(host, nil, &hints, &list)
         guard result == 0, let first = list else {
-            let reason = result == 0 ? "no address" : String(cString: gai_strerror(result))
-            throw SystemCallError(function: "getaddrinfo", subject: "\(host): \(reason)", code: result == EAI_SYSTEM ? errno : ENOENT)
+            let reason = result == 0 ? "no address" : result == EAI_SYSTEM ? ErrnoNames.name(errno) : String(cString: gai_strerror(result))
+            throw Failure(host: host, reason: reason)
         }
         defer { freeaddrinfo(first) }
         var addresses: [IPAddress] = []
