@@ -37,7 +37,7 @@
 //   mptcp-loadgen               MPTCP traffic driver used by the test suite and the benchmarks
 //   mptcp-fuzz                  fuzz targets: libFuzzer entry points (scripts/fuzz.sh), else a corpus replayer; seeds in Tests/FuzzCorpus
 //   Tests/MPTCPKernelTesting    test doubles of the kernel layer (recorded answers, injected faults): a test target, never shipped
-//   Tests/TestSupport           reusable test parts: namespaces and veth links, process runner, nstat reader, exporter and Prometheus launchers
+//   Tests/TestSupport           reusable test parts: namespaces and veth links, process runner, readers of nstat, ss and ip mptcp output, exporter and Prometheus launchers
 import PackageDescription
 
 let package = Package(

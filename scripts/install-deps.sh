@@ -12,8 +12,11 @@ build_packages=(libmnl-dev pkg-config zlib1g-dev libcrypt-dev)
 # openssl: certificates for the TLS tests; cmark-gfm: GitHub-flavoured Markdown
 # renderer the Markdown report is checked with; nftables: the firewalls of the
 # probe tests (SYNs with the MPTCP option dropped, a second path blocked);
-# debootstrap, lintian: the package test (a fresh Debian root, then lintian).
-test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl cmark-gfm nftables debootstrap lintian)
+# debootstrap, lintian: the package test (a fresh Debian root, then lintian);
+# qemu-system-x86, busybox-static, xz-utils: the kernel matrix (Debian's own
+# 6.1 and 6.12 kernels booted with an initramfs of ours).
+test_packages=(prometheus iproute2 curl procps systemd util-linux chromium tmux openssl cmark-gfm nftables debootstrap lintian
+               qemu-system-x86 busybox-static xz-utils)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -6,8 +6,12 @@
 # message. Then, as root, the Debian package is built (scripts/package.sh)
 # and installed into a fresh Debian 12 root without a Swift toolchain, where
 # it runs and scrapes (scripts/package-test.sh); MPTCP_PACKAGE_TEST=0 skips
-# it. Arguments go to `swift test` (e.g. --filter); with arguments, the fuzz
-# run and the package test are skipped.
+# it. Then the same package's exporter runs on Debian 12's own 6.1 and 6.12
+# kernels under QEMU (scripts/kernel-matrix.sh) and the "Kernel matrix" tests
+# compare what it served there with nstat, ss and ip mptcp;
+# MPTCP_KERNEL_MATRIX=0 skips it. Arguments go to `swift test` (e.g.
+# --filter); with arguments, the fuzz run, the package test and the kernel
+# matrix are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -31,6 +35,12 @@ if (($# == 0)) && [ "${MPTCP_PACKAGE_TEST:-1}" != 0 ] && [ "$(id -u)" = 0 ]; the
     dist=$(mktemp -d)
     ./scripts/package.sh "$dist" >/dev/null
     ./scripts/package-test.sh "$dist"/mptcp-exporter_*.deb
-    rm -rf "$dist"
     echo "test.sh: package build and install test ${SECONDS} s" >&2
+    if [ "${MPTCP_KERNEL_MATRIX:-1}" != 0 ]; then
+        SECONDS=0
+        ./scripts/kernel-matrix.sh --deb "$dist"/mptcp-exporter_*.deb --out .build/kernel-matrix
+        MPTCP_KERNEL_MATRIX_DIR="$PWD/.build/kernel-matrix" swift test --skip-build --disable-xctest --filter KernelMatrixTests
+        echo "test.sh: kernel matrix (6.1, 6.12 under QEMU) ${SECONDS} s" >&2
+    fi
+    rm -rf "$dist"
 fi

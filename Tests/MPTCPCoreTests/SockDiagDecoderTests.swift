@@ -57,7 +57,10 @@ struct SockDiagDecoderTests {
         }
     }
 
-    @Test("mptcp_info of older kernels: fields beyond the payload are absent, not zero", arguments: [40, 48, 80, 88, 96])
+    /// 48 (6.1) and 96 (6.12, 6.18) are real captures in KernelShapesTests;
+    /// the sizes no captured kernel sends (5.9's 40, 6.5's 80, 6.8's 88) are
+    /// made here by cutting the 6.18 payload.
+    @Test("mptcp_info of kernels not captured: fields beyond the payload are absent, not zero", arguments: [40, 80, 88])
     func olderMPTCPInfo(length: Int) throws {
         let (mptcp, _) = try SockDiagFixture.decode("cli")
         let full = try #require(mptcp.first?.mptcpInfo)

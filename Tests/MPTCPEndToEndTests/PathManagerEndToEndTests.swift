@@ -10,22 +10,9 @@ extension KernelSuites {
                                                            "needs root, iproute2 and net.mptcp.enabled=1 for network namespaces"))
     struct PathManagerEndToEndTests {
         /// `ip mptcp endpoint show` as "address|id|port|flags|dev" lines.
+        /// `ip mptcp endpoint show` as "address|id|port|flags|dev" lines.
         static func shownEndpoints(_ namespace: String) throws -> Set<String> {
-            let output = try Command.check(["ip", "-n", namespace, "mptcp", "endpoint", "show"])
-            return Set(output.split(separator: "\n").map { line in
-                let fields = line.split(separator: " ").map(String.init)
-                var id = "", port = "", dev = "", flags: [String] = []
-                var index = 1
-                while index < fields.count {
-                    switch fields[index] {
-                    case "id": id = fields[index + 1]; index += 2
-                    case "port": port = fields[index + 1]; index += 2
-                    case "dev": dev = fields[index + 1]; index += 2
-                    default: flags.append(fields[index]); index += 1
-                    }
-                }
-                return "\(fields[0])|\(id)|\(port)|\(flags.joined(separator: ","))|\(dev)"
-            })
+            IPMPTCP.endpoints(in: try Command.check(["ip", "-n", namespace, "mptcp", "endpoint", "show"]))
         }
 
         static func servedEndpoints(_ samples: [ExposedSample]) -> Set<String> {
@@ -43,11 +30,9 @@ extension KernelSuites {
             func check(_ step: String) throws {
                 let samples = Exposition.parse(try exporter.scrape())
                 #expect(Self.servedEndpoints(samples) == (try Self.shownEndpoints(lab.client)), "\(step)")
-                let limits = try Command.check(["ip", "-n", lab.client, "mptcp", "limits", "show"]).split(separator: " ")
-                let subflows = limits.firstIndex(of: "subflows").map { String(limits[$0 + 1]).trimmingCharacters(in: .whitespacesAndNewlines) }
-                let accepted = limits.firstIndex(of: "add_addr_accepted").map { String(limits[$0 + 1]) }
-                #expect(samples.first { $0.name == "mptcp_limit_subflows" }?.valueText == subflows, "\(step)")
-                #expect(samples.first { $0.name == "mptcp_limit_add_addr_accepted" }?.valueText == accepted, "\(step)")
+                let limits = IPMPTCP.limits(in: try Command.check(["ip", "-n", lab.client, "mptcp", "limits", "show"]))
+                #expect(samples.first { $0.name == "mptcp_limit_subflows" }?.valueText == limits.subflows, "\(step)")
+                #expect(samples.first { $0.name == "mptcp_limit_add_addr_accepted" }?.valueText == limits.addAddrAccepted, "\(step)")
                 #expect(samples.first { $0.name == "mptcp_endpoints" }.map { Int($0.value) } == (try Self.shownEndpoints(lab.client)).count)
             }
             try check("initial")
@@ -90,12 +75,7 @@ extension KernelSuites {
             for monitor in monitors { monitor.stop() }
 
             for (exporter, monitor) in zip(exporters, monitors) {
-                var fromMonitor: [String: Int] = [:]
-                for line in monitor.stdout.split(separator: "\n") where line.hasPrefix("[") {
-                    let name = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
-                    let type = Self.monitorTypes[name] ?? "unknown:\(name)"
-                    fromMonitor[type, default: 0] += 1
-                }
+                let fromMonitor = IPMPTCP.eventCounts(in: monitor.stdout)
                 let samples = Exposition.parse(try exporter.scrape())
                 #expect(samples.first { $0.name == "mptcp_pm_events_available" }?.value == 1)
                 var served: [String: Int] = [:]
@@ -106,13 +86,6 @@ extension KernelSuites {
                 #expect((served["announced"] ?? 0) + (served["removed"] ?? 0) + (served["sub_priority"] ?? 0) > 0)
             }
         }
-
-        static let monitorTypes = [
-            "CREATED": "created", "ESTABLISHED": "established", "CLOSED": "closed", "ANNOUNCED": "announced",
-            "REMOVED": "removed", "SF_ESTABLISHED": "sub_established", "SF_CLOSED": "sub_closed", "SF_PRIO": "sub_priority",
-            "UNKNOWN 15": "listener_created", "UNKNOWN 16": "listener_closed", "LISTENER_CREATED": "listener_created",
-            "LISTENER_CLOSED": "listener_closed",
-        ]
 
         @Test("unprivileged: counters, connections, endpoints and limits served; events reported unavailable")
         func unprivileged() throws {

@@ -13,7 +13,11 @@ public enum SocketStatistics {
 
     /// `ss -MnH`: the 4-tuples of MPTCP sockets that are not listening.
     public static func mptcpConnections(namespace: String) throws -> Set<String> {
-        let output = try Command.check(["ip", "netns", "exec", namespace, "ss", "-MnH"])
+        mptcpConnections(in: try Command.check(["ip", "netns", "exec", namespace, "ss", "-MnH"]))
+    }
+
+    /// The 4-tuples of recorded `ss -MnH` output.
+    public static func mptcpConnections(in output: String) -> Set<String> {
         var tuples = Set<String>()
         for line in output.split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -24,7 +28,7 @@ public enum SocketStatistics {
     }
 
     /// `10.0.2.1%c2:5201` → `10.0.2.1:5201`, `[fd00::1]%c2:5201` → `[fd00::1]:5201`.
-    static func withoutDevice(_ endpoint: Substring) -> String {
+    public static func withoutDevice(_ endpoint: Substring) -> String {
         guard let percent = endpoint.firstIndex(of: "%"), let colon = endpoint.lastIndex(of: ":"), percent < colon else {
             return String(endpoint)
         }
@@ -33,7 +37,11 @@ public enum SocketStatistics {
 
     /// `ss -tinH`: TCP sockets with the mptcp ULP and their local token.
     public static func subflows(namespace: String) throws -> Set<SubflowLine> {
-        let output = try Command.check(["ip", "netns", "exec", namespace, "ss", "-tinH"])
+        subflows(in: try Command.check(["ip", "netns", "exec", namespace, "ss", "-tinH"]))
+    }
+
+    /// The subflows of recorded `ss -tinH` output.
+    public static func subflows(in output: String) -> Set<SubflowLine> {
         var result = Set<SubflowLine>()
         var header: [Substring] = []
         for line in output.split(separator: "\n") {
