@@ -1,6 +1,6 @@
 import Foundation
 import MPTCPWire
-import MPTCPModel
+@testable import MPTCPModel
 import MPTCPPresentation
 import Testing
 
@@ -55,5 +55,28 @@ struct ReadmeTests {
         for type in ["NamespaceReader", "CounterCatalog", "ConnectionJoiner", "LiveSnapshotReader", "HTTPRouter", "TopRenderer", "ReportRenderer"] {
             #expect(readme.contains("`\(type)`"), "README's Layout lists \(type)")
         }
+    }
+
+    @Test("README's verdict table has a row for every reason the verdicts give, and only those")
+    func verdictsInStep() {
+        let readme = Self.readme
+        guard let start = readme.range(of: "| reason | kind | what it says |"),
+              let end = readme[start.upperBound...].range(of: "\n\n") else {
+            Issue.record("README has no verdict table")
+            return
+        }
+        let rows = readme[start.upperBound..<end.lowerBound].split(separator: "\n").filter { $0.hasPrefix("| `") }
+        var documented = Set<String>()
+        for row in rows {
+            let first = row.split(separator: "|").first ?? ""
+            for name in first.split(separator: "`") where !name.trimmingCharacters(in: .whitespaces).isEmpty && !name.contains(",") {
+                documented.insert(String(name))
+            }
+        }
+        #expect(Set(FindingRules.verdictTitles.keys).isSubset(of: documented), "\(Set(FindingRules.verdictTitles.keys).subtracting(documented))")
+        let fallbackStages: Set<String> = ["syn_ack_without_mp_capable", "syn_dropped", "blackhole", "data_fallback", "dss_fallback",
+                                           "md5sig", "simultaneous_connect", "handshake_third_ack", "unknown_stage"]
+        #expect(documented.subtracting(FindingRules.verdictTitles.keys).subtracting(fallbackStages).isEmpty,
+                "\(documented.subtracting(FindingRules.verdictTitles.keys).subtracting(fallbackStages))")
     }
 }

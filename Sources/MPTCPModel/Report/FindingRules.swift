@@ -16,11 +16,14 @@ public enum FindingRules {
         public var interval: Double
         /// What could not be read, one line each: a finding of its own, first.
         public var collectionErrors: [String]
+        /// Path-manager events of the interval; nil when they could not be listened to.
+        public var events: [PathManagerEvent]?
 
         public init(first: NetstatTable, second: NetstatTable, sysctls: MPTCPSysctls, endpoints: [Endpoint]?,
                     limits: PathManagerLimits?, connections: ConnectionSnapshot, routeChecks: [RouteCheck], interval: Double,
-                    collectionErrors: [String] = []) {
+                    collectionErrors: [String] = [], events: [PathManagerEvent]? = nil) {
             self.collectionErrors = collectionErrors
+            self.events = events
             self.first = first
             self.second = second
             self.sysctls = sysctls
@@ -47,8 +50,14 @@ public enum FindingRules {
     }
 
     public static func evaluate(_ input: Input) -> [Report.Finding] {
+        evaluate(input, verdicts: Verdicts.evaluate(input))
+    }
+
+    /// The findings, with the connections' verdicts (``Verdicts``) already made.
+    public static func evaluate(_ input: Input, verdicts: [String: Report.Verdict]) -> [Report.Finding] {
         var found = FindingList()
-        configuration(input, into: &found)
+        connectionVerdicts(verdicts, into: &found)
+        configuration(input, explained: Set(verdicts.values.filter(\.needsAction).map(\.reason)), into: &found)
         handshake(input, into: &found)
         joins(input, into: &found)
         dataAndTermination(input, into: &found)
@@ -65,8 +74,55 @@ public enum FindingRules {
         }
     }
 
+    /// Connections with fewer paths than their configuration gives them, one
+    /// finding per cause and object; backup paths standing by and passive
+    /// connections whose peer opened nothing, said without a warning.
+    static func connectionVerdicts(_ verdicts: [String: Report.Verdict], into found: inout FindingList) {
+        let grouped = Dictionary(grouping: verdicts.sorted { $0.key < $1.key }) { "\($0.value.reason)|\($0.value.object ?? "")" }
+        for (_, members) in grouped.sorted(by: { $0.key < $1.key }) {
+            let verdict = members[0].value
+            let tokens = members.map(\.key)
+            let listed = Report.Evidence(name: "connections", value: tokens.prefix(8).joined(separator: " ") + (tokens.count > 8 ? " …" : ""),
+                                         change: nil)
+            let count = tokens.count == 1 ? "1 connection" : "\(tokens.count) connections"
+            if verdict.needsAction {
+                found.add("path_\(verdict.reason)", .warning, "\(count) \(verdictTitles[verdict.reason] ?? verdict.reason)\(verdict.object.map { ": \($0)" } ?? "")",
+                          [listed] + verdict.evidence, meaning: verdict.explanation, action: verdictActions[verdict.reason] ?? "")
+            } else if verdict.kind == .backupStandby || verdict.kind == .peerDecides || (verdict.kind == .singlePath && verdict.reason == Verdicts.unexplained) {
+                found.add("path_\(verdict.reason)", .info, "\(count) \(verdictTitles[verdict.reason] ?? verdict.reason)\(verdict.object.map { ": \($0)" } ?? "")",
+                          [listed] + verdict.evidence, meaning: verdict.explanation, action: verdictActions[verdict.reason] ?? "Nothing to do.")
+            }
+        }
+    }
+
+    static let verdictTitles = [
+        "subflows_closed": "lost subflows that were not re-created",
+        "joins_refused": "had joins refused",
+        "userspace_pm_idle": "use one path: the userspace path manager creates no subflow",
+        "subflow_limit_zero": "use one path: the subflow limit is 0",
+        "no_subflow_endpoint": "use one path: no endpoint can add one",
+        "announcements_not_accepted": "use one path: announced addresses are ignored",
+        "endpoint_no_route": "use one path: the subflow endpoint has no route to the peer",
+        "joins_unanswered": "use one path: joins got no answer",
+        "backup": "have a backup path standing by",
+        "peer_opened_no_subflow": "accepted here use one path: the peer opened no subflow",
+        Verdicts.unexplained: "use one path without a recorded cause",
+    ]
+
+    static let verdictActions = [
+        "subflows_closed": "Find why they closed (the error above; ip mptcp monitor shows sub_closed with its error). The in-kernel path manager re-creates nothing: reconnect, or delete and add the endpoint again (ip mptcp endpoint delete id N; ip mptcp endpoint add ADDRESS dev IFACE subflow).",
+        "joins_refused": "Check that the peer accepts connections on the address it announces (its signal endpoints need a listener there, or a port), or the firewall on that path.",
+        "userspace_pm_idle": "Start the daemon that drives the userspace path manager (mptcpd), or set net.mptcp.path_manager=kernel (net.mptcp.pm_type=0 before 6.15) to use the kernel's endpoints.",
+        "subflow_limit_zero": "ip mptcp limits set subflow N (N = extra paths wanted, e.g. 2).",
+        "no_subflow_endpoint": "Add an endpoint per extra interface: ip mptcp endpoint add ADDRESS dev IFACE subflow; or have the peer announce addresses (signal endpoints) and accept them here (ip mptcp limits set add_addr_accepted N).",
+        "announcements_not_accepted": "ip mptcp limits set add_addr_accepted N.",
+        "endpoint_no_route": "Add a route from that address, usually with policy routing: ip rule add from ADDRESS table N; ip route add default via GATEWAY dev IFACE table N.",
+        "joins_unanswered": "Capture MP_JOIN SYNs on the second path: a firewall that drops TCP option 30, or a peer that does not answer there.",
+    ]
+
     /// Configuration: MPTCP disabled, no endpoint that can add a subflow, limits of 0, endpoints without a route.
-    static func configuration(_ input: Input, into found: inout FindingList) {
+    /// `explained`: causes a connection's verdict already names (not said twice).
+    static func configuration(_ input: Input, explained: Set<String>, into found: inout FindingList) {
         func nonzero(_ name: String) -> Bool { input.nonzero(name) }
         func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
         if input.sysctls.enabled == false {
@@ -79,7 +135,8 @@ public enum FindingRules {
             // Only on a host that uses MPTCP: an unused one has nothing to gain.
             let usesMPTCP = (input.total("MPCapableSYNTX") ?? 0) > 0 || (input.total("MPCapableSYNRX") ?? 0) > 0
                 || !input.connections.connections.isEmpty
-            if usesMPTCP, extra.isEmpty, (input.total("MPJoinSynRx") ?? 0) == 0, (input.total("MPJoinSynTx") ?? 0) == 0 {
+            if usesMPTCP, extra.isEmpty, (input.total("MPJoinSynRx") ?? 0) == 0, (input.total("MPJoinSynTx") ?? 0) == 0,
+               !explained.contains("no_subflow_endpoint") {
                 found.add("no_extra_subflows", .warning, "No extra subflow can ever be created",
                     [text("endpoints", String(endpoints.count)), text("endpoints with subflow or signal", "0"),
                      input.evidence("MPJoinSynTx"), input.evidence("MPJoinSynRx")],
@@ -87,7 +144,7 @@ public enum FindingRules {
                     action: "Add an endpoint per extra interface: ip mptcp endpoint add ADDRESS dev IFACE subflow (client side) or signal (server side), and check ip mptcp limits.")
             }
         }
-        if let subflows = input.limits?.subflows, subflows == 0 {
+        if let subflows = input.limits?.subflows, subflows == 0, !explained.contains("subflow_limit_zero") {
             found.add("limits_zero", .warning, "The subflow limit is 0", [text("ip mptcp limits subflow", "0"), input.evidence("MPJoinRejected")],
                 meaning: "The path manager accepts and creates no additional subflow: connections stay on their initial path whatever the endpoints.",
                 action: "ip mptcp limits set subflow N (N = extra paths wanted, e.g. 2).")
@@ -101,7 +158,7 @@ public enum FindingRules {
         let failedRoutes = Dictionary(grouping: input.routeChecks, by: \.endpointID).filter { _, checks in
             !checks.isEmpty && checks.allSatisfy { $0.interface == nil }
         }
-        for (id, checks) in failedRoutes.sorted(by: { $0.key < $1.key }) {
+        for (id, checks) in failedRoutes.sorted(by: { $0.key < $1.key }) where !explained.contains("endpoint_no_route") {
             found.add("endpoint_without_route", .warning, "Subflow endpoint \(checks[0].source) has no route",
                 checks.map { text("route get \($0.destination) from \($0.source)", $0.error ?? "no route") } + [input.evidence("MPJoinSynTxConnectErr")],
                 meaning: "The kernel finds no route from endpoint id \(id)'s address: subflows from it fail at connect() (MPJoinSynTxConnectErr) or never leave.",

@@ -76,6 +76,8 @@ public struct Report: Sendable, Codable, Equatable {
         public var state: ConnectionState
         public var fallback: Bool
         public var subflows: [SubflowEntry]
+        /// Why it has the paths it has (nil in reports made before verdicts existed).
+        public var verdict: Verdict?
     }
 
     public struct SubflowEntry: Sendable, Codable, Equatable {

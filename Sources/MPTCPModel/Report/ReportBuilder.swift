@@ -28,17 +28,19 @@ public enum ReportBuilder {
             },
             limits: limits.map { Report.Limits(subflows: $0.subflows.map(Int.init), addAddrAccepted: $0.addAddrAccepted.map(Int.init)) },
             routeChecks: snapshot.routeChecks)
-        let connectionSummary = summarize(connections)
+        let input = FindingRules.Input(
+            first: first, second: second, sysctls: sysctls, endpoints: endpoints, limits: limits,
+            connections: connections, routeChecks: snapshot.routeChecks, interval: snapshot.interval,
+            collectionErrors: snapshot.collectionErrors + decoded.errors, events: events)
+        let verdicts = Verdicts.evaluate(input)
+        let connectionSummary = summarize(connections, verdicts: verdicts)
         let (diagrams, tcp) = counters(first: first, second: second)
         var byType: [String: Int] = [:]
         for event in events ?? [] { byType[event.kind.name, default: 0] += 1 }
         let eventSummary = Report.Events(available: events != nil, unavailableReason: snapshot.eventsUnavailableReason,
                                          byType: byType, list: (events ?? []).map(\.summary))
 
-        let findings = FindingRules.evaluate(.init(
-            first: first, second: second, sysctls: sysctls, endpoints: endpoints, limits: limits,
-            connections: connections, routeChecks: snapshot.routeChecks, interval: snapshot.interval,
-            collectionErrors: snapshot.collectionErrors + decoded.errors))
+        let findings = FindingRules.evaluate(input, verdicts: verdicts)
 
         return Report(host: host, intervalSeconds: snapshot.interval, sampledAt: [snapshot.first.time, snapshot.second.time],
                       pathManager: pathManager, connections: connectionSummary, diagrams: diagrams, tcp: tcp,
@@ -46,7 +48,7 @@ public enum ReportBuilder {
     }
 
     /// Connections: counts, subflows per connection, traffic per interface, the list.
-    static func summarize(_ connections: ConnectionSnapshot) -> Report.Connections {
+    static func summarize(_ connections: ConnectionSnapshot, verdicts: [String: Report.Verdict] = [:]) -> Report.Connections {
         var bySubflows: [String: Int] = [:]
         var interfaces: [String: Report.InterfaceEntry] = [:]
         for connection in connections.connections {
@@ -75,7 +77,8 @@ public enum ReportBuilder {
                     Report.SubflowEntry(local: subflow.localEndpoint, remote: subflow.remoteEndpoint, interface: subflow.interface,
                                         role: subflow.role, priority: subflow.priority,
                                         bytesAcked: subflow.tcp?.bytesAcked, bytesReceived: subflow.tcp?.bytesReceived)
-                })
+                },
+                verdict: verdicts[connection.tokenHex])
         }
         let connectionSummary = Report.Connections(
             count: connections.connections.count, fallback: fallback,

@@ -78,10 +78,7 @@ public enum ReportHTML {
             html += table(["subflows per connection", "connections"], ReportRenderer.subflowCountRows(c))
             html += table(["interface", "subflows", "bytes acked", "bytes received", "share"], ReportRenderer.interfaceRows(c))
             let shown = Array(c.list.prefix(100))
-            html += table(["token", "local", "remote", "state", "subflows"], shown.map { connection in
-                [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote, connection.state.rawValue,
-                 String(connection.subflows.count)]
-            })
+            html += table(ReportRenderer.connectionColumns, ReportRenderer.connectionRows(shown))
             html += "<p>Subflows, both ends of each:</p>\n"
             html += table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], ReportRenderer.subflowRows(shown))
             if c.list.count > shown.count { html += "<p>… \(c.list.count - shown.count) more in the JSON report</p>\n" }

@@ -84,10 +84,7 @@ public enum ReportRenderer {
             out.table(["subflows per connection", "connections"], subflowCountRows(c))
             out.table(["interface", "subflows", "bytes acked", "bytes received", "share"], interfaceRows(c))
             let shown = Array(c.list.prefix(50))
-            out.table(["token", "local", "remote", "state", "subflows"], shown.map { connection in
-                [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote,
-                 connection.state.rawValue, String(connection.subflows.count)]
-            })
+            out.table(connectionColumns, connectionRows(shown))
             out.paragraph("Subflows, both ends of each:")
             out.table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], subflowRows(shown))
             if c.list.count > shown.count { out.paragraph("… \(c.list.count - shown.count) more in the JSON report") }
@@ -175,6 +172,23 @@ public enum ReportRenderer {
         c.byInterface.map {
             [$0.interface, String($0.subflows), String($0.bytesAcked), String($0.bytesReceived), $0.share.map(FindingRules.percent) ?? ""]
         }
+    }
+
+    static let connectionColumns = ["token", "local", "remote", "state", "subflows", "verdict"]
+
+    /// One row per connection; the verdict as `kind: reason (object)`, `!` when an operator should act.
+    static func connectionRows(_ connections: [Report.ConnectionEntry]) -> [[String]] {
+        connections.map { connection in
+            [connection.token + (connection.fallback ? " (fallback)" : ""), connection.local, connection.remote,
+             connection.state.rawValue, String(connection.subflows.count), connection.verdict.map(verdictText) ?? ""]
+        }
+    }
+
+    static func verdictText(_ verdict: Report.Verdict) -> String {
+        var text = (verdict.needsAction ? "! " : "") + verdict.kind.rawValue
+        if !verdict.reason.isEmpty { text += ": " + verdict.reason }
+        if let object = verdict.object { text += " (\(object))" }
+        return text
     }
 
     static func subflowRows(_ connections: [Report.ConnectionEntry]) -> [[String]] {

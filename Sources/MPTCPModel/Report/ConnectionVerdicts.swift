@@ -1,0 +1,239 @@
+import MPTCPWire
+
+extension Report {
+    /// Why one connection has the paths it has, from evidence: its own
+    /// subflows and mptcp_info, the path manager's endpoints and limits, route
+    /// lookups, path-manager events for its token, and the counters.
+    public struct Verdict: Sendable, Codable, Equatable {
+        public enum Kind: String, Sendable, Codable, CaseIterable {
+            /// Two or more active subflows.
+            case multipath
+            /// One active path and a backup subflow standing by: healthy.
+            case backupStandby = "backup_standby"
+            /// One path where this side's configuration would give more.
+            case singlePath = "single_path"
+            /// One path on the passive side: the peer opens subflows, this side only accepts.
+            case peerDecides = "peer_decides"
+            /// Plain TCP: MPTCP was not negotiated, or was given up.
+            case fallback
+        }
+        public var kind: Kind
+        /// What explains it (`no_subflow_endpoint`, `subflows_closed`, …); "" when nothing needs explaining.
+        public var reason: String
+        /// The object at fault: an endpoint, an interface, a peer address.
+        public var object: String?
+        public var explanation: String
+        public var evidence: [Evidence]
+        /// Whether an operator should act (a warning in the report).
+        public var needsAction: Bool
+
+        public init(kind: Kind, reason: String, object: String?, explanation: String, evidence: [Evidence], needsAction: Bool = false) {
+            self.kind = kind
+            self.reason = reason
+            self.object = object
+            self.explanation = explanation
+            self.evidence = evidence
+            self.needsAction = needsAction
+        }
+    }
+}
+
+/// The verdict of every connection (``Report/Verdict``). A connection is on
+/// the passive side when a listener of its namespace has its local port.
+public enum Verdicts {
+    static let unexplained = "unexplained"
+
+    public static func evaluate(_ input: FindingRules.Input) -> [String: Report.Verdict] {
+        let listening = Set(input.connections.listeners.map(\.localPort))
+        var verdicts: [String: Report.Verdict] = [:]
+        for connection in input.connections.connections {
+            verdicts[connection.tokenHex] = verdict(connection, passive: listening.contains(connection.localPort), input)
+        }
+        return verdicts
+    }
+
+    static func verdict(_ connection: Connection, passive: Bool, _ input: FindingRules.Input) -> Report.Verdict {
+        if connection.isFallback { return fallback(connection, passive: passive, input) }
+        // A join still in SYN_SENT (or SYN_RECV) carries nothing yet: only established subflows are paths.
+        let up = connection.subflows.filter { !Self.handshaking($0) }
+        let active = up.filter { $0.isBackup != true }
+        let refused = subflowCloses(connection, input).filter { !$0.wasEstablished && $0.error != nil }
+        if !passive, !refused.isEmpty {
+            let peers = Set(refused.map(\.destination)).sorted().joined(separator: ", ")
+            return Report.Verdict(kind: active.count >= 2 ? .multipath : .singlePath, reason: "joins_refused", object: peers,
+                explanation: "\(refused.count) join(s) to \(peers) failed (\(Set(refused.compactMap(\.error)).sorted().joined(separator: ", "))) and the path manager does not retry them: the peer announced an address it does not accept connections on, or a firewall rejects joins there. The connection runs on \(up.count) subflow(s).",
+                evidence: refused.map { text("sub_closed \($0.path)", $0.error ?? "") } + [input.evidence("MPJoinSynTx"), input.evidence("MPJoinSynAckRx")].compactMap { $0 },
+                needsAction: true)
+        }
+        let backups = up.filter { $0.isBackup == true }
+        if active.count >= 2 {
+            return Report.Verdict(kind: .multipath, reason: "", object: nil,
+                                  explanation: "\(active.count) active subflows: \(interfaces(active)).", evidence: [])
+        }
+        if !backups.isEmpty {
+            return Report.Verdict(kind: .backupStandby, reason: "backup", object: interfaces(backups),
+                explanation: "Backup subflow on \(interfaces(backups)) standing by: it carries data only when the active path fails. Healthy.",
+                evidence: backups.map { text("backup subflow", "\($0.localEndpoint) -> \($0.remoteEndpoint)") })
+        }
+        return passive ? passiveSinglePath(connection, input) : activeSinglePath(connection, input)
+    }
+
+    // MARK: One path on the side that opened the connection
+
+    static func activeSinglePath(_ connection: Connection, _ input: FindingRules.Input) -> Report.Verdict {
+        func single(_ reason: String, _ object: String?, _ explanation: String, _ evidence: [Report.Evidence?]) -> Report.Verdict {
+            Report.Verdict(kind: .singlePath, reason: reason, object: object, explanation: explanation,
+                           evidence: evidence.compactMap { $0 }, needsAction: reason != unexplained)
+        }
+        let closes = subflowCloses(connection, input).filter(\.wasEstablished)
+        let opened = connection.info?.subflowsTotal.map(Int.init)
+        if (opened ?? 0) > connection.subflows.count || !closes.isEmpty {
+            let errors = closes.compactMap { close in close.error.map { "\(close.path): \($0)" } }
+            return single("subflows_closed", closes.first?.path,
+                "\(max((opened ?? 0) - connection.subflows.count, closes.count)) subflow(s) of this connection were opened and closed\(errors.isEmpty ? "" : " with an error") and not re-created: the in-kernel path manager does not retry. New connections get them again; this one only if the endpoint is deleted and added again (ip mptcp endpoint delete id N; ip mptcp endpoint add …).",
+                [opened.map { text("mptcpi_subflows_total", String($0)) }] + closes.map { text("sub_closed \($0.path)", $0.error ?? "closed") })
+        }
+        if input.sysctls.pathManager == "userspace" {
+            return single("userspace_pm_idle", "net.mptcp.path_manager",
+                "The path manager is userspace: the kernel opens no subflow by itself, and no daemon (mptcpd or the application) created one for this connection.",
+                [text("net.mptcp.path_manager", "userspace"), input.evidence("MPJoinSynTx")])
+        }
+        if let limit = input.limits?.subflows, limit == 0 {
+            return single("subflow_limit_zero", "ip mptcp limits",
+                "The subflow limit is 0: the path manager creates and accepts no additional subflow.",
+                [text("ip mptcp limits subflow", "0")])
+        }
+        guard let endpoints = input.endpoints else {
+            return single(unexplained, nil, "The path manager could not be read: nothing tells why this connection has one path.", [])
+        }
+        let usable = endpoints.filter { $0.has("subflow") && $0.address.map { $0.family == connection.local.family && $0 != connection.local } == true }
+        let announced = Int(connection.info?.addAddrAccepted ?? 0)
+        if usable.isEmpty && announced == 0 {
+            if input.limits?.addAddrAccepted == 0, input.nonzero("AddAddr") {
+                return single("announcements_not_accepted", "ip mptcp limits",
+                    "No subflow endpoint of this family here, and the addresses peers announce are ignored (add_addr_accepted 0).",
+                    [text("ip mptcp limits add_addr_accepted", "0"), input.evidence("AddAddr")])
+            }
+            let otherFamily = endpoints.filter { $0.has("subflow") && $0.address?.family != connection.local.family }
+            return single("no_subflow_endpoint", nil,
+                "No endpoint with the subflow flag can add a path to this \(familyName(connection.local)) connection\(otherFamily.isEmpty ? "" : " (the subflow endpoints here are of the other family)"), and the peer announced no address.",
+                [text("subflow endpoints of this family", "0"), text("addresses announced to this connection", "0")])
+        }
+        let peer = "\(connection.remote)"
+        for endpoint in usable {
+            let checks = input.routeChecks.filter { $0.endpointID == endpoint.id && $0.destination == peer }
+            if !checks.isEmpty, checks.allSatisfy({ $0.interface == nil }) {
+                return single("endpoint_no_route", describe(endpoint),
+                    "Subflow endpoint \(describe(endpoint)) has no route to the peer \(peer): its join cannot leave.",
+                    checks.map { text("route get \($0.destination) from \($0.source)", $0.error ?? "no route") })
+            }
+        }
+        let pending = connection.subflows.filter(Self.handshaking)
+        if !pending.isEmpty {
+            return single("joins_unanswered", "\(pending[0].local) -> \(pending[0].remote)",
+                "The join from \(pending[0].local) to \(pending[0].remote) has had no answer (its subflow is still in \(TCPState.name(pending[0].state))): the peer or a firewall on that path drops it.",
+                pending.map { text("subflow \($0.localEndpoint) -> \($0.remoteEndpoint)", TCPState.name($0.state)) }
+                    + [input.evidence("MPJoinSynTx"), input.evidence("MPJoinSynAckRx")])
+        }
+        let sent = input.change("MPJoinSynTx"), answered = input.change("MPJoinSynAckRx")
+        if input.total("MPJoinSynTx") == nil {
+            // Some kernels (6.1) do not count joins sent: say what cannot be told.
+            return single(unexplained, nil,
+                "Subflow endpoints exist and nothing recorded explains the single path. This kernel has no MPJoinSynTx counter, so it cannot tell whether joins were sent and went unanswered; ip mptcp monitor (sub_established, sub_closed) shows what happens to them.",
+                usable.map { text("endpoint", describe($0)) })
+        }
+        if sent > answered {
+            return single("joins_unanswered", peer,
+                "Joins were sent but not all were answered (MP_JOIN SYN+ACK): the peer or a firewall on the second path drops them.",
+                [input.evidence("MPJoinSynTx"), input.evidence("MPJoinSynAckRx")])
+        }
+        return single(unexplained, nil,
+            "Subflow endpoints exist and nothing recorded explains the single path: the join may still be under way.",
+            usable.map { text("endpoint", describe($0)) })
+    }
+
+    // MARK: One path on the side that accepted the connection
+
+    static func passiveSinglePath(_ connection: Connection, _ input: FindingRules.Input) -> Report.Verdict {
+        if let limit = input.limits?.subflows, limit == 0 {
+            return Report.Verdict(kind: .singlePath, reason: "subflow_limit_zero", object: "ip mptcp limits",
+                explanation: "The subflow limit is 0: joins from the peer are refused.",
+                evidence: [text("ip mptcp limits subflow", "0"), input.evidence("MPJoinRejected")].compactMap { $0 }, needsAction: true)
+        }
+        let signals = (input.endpoints ?? []).filter { $0.has("signal") }
+        return Report.Verdict(kind: .peerDecides, reason: "peer_opened_no_subflow", object: "\(connection.remote)",
+            explanation: "Accepted here: the peer opens the subflows, and opened none\(signals.isEmpty ? "" : " (this side announces \(signals.map(describe).joined(separator: ", ")))"). Look at the peer's configuration.",
+            evidence: signals.map { text("signal endpoint", describe($0)) })
+    }
+
+    // MARK: Fallback
+
+    static func fallback(_ connection: Connection, passive: Bool, _ input: FindingRules.Input) -> Report.Verdict {
+        // The stage, from the counters that say it (most specific first);
+        // the 6.17+ counters tell fallbacks after the handshake apart.
+        let stages: [(String, String, String)] = passive ? [
+            ("MPCapableFallbackACK", "handshake_third_ack", "the third ACK came without MP_CAPABLE (a middlebox in the handshake)"),
+            ("MPCapableDataFallback", "data_fallback", "the first data lacked the MPTCP mapping: the peer or a middlebox"),
+            ("DssFallback", "dss_fallback", "a data mapping (DSS) was invalid after the handshake"),
+        ] : [
+            ("MPCapableSYNTXDisabled", "blackhole", "MPTCP was disabled for new connections after a blackhole was detected (net.mptcp.blackhole_timeout)"),
+            ("MPCapableSYNTXDrop", "syn_dropped", "SYNs with MP_CAPABLE got no answer and the kernel retried without MPTCP: a firewall drops the option"),
+            ("MPCapableFallbackSYNACK", "syn_ack_without_mp_capable", "the SYN+ACK came back without MP_CAPABLE: the server does not speak MPTCP, or a middlebox strips the option"),
+            ("MPCapableDataFallback", "data_fallback", "the first data lacked the MPTCP mapping: the peer or a middlebox"),
+            ("DssFallback", "dss_fallback", "a data mapping (DSS) was invalid after the handshake"),
+            ("MD5SigFallback", "md5sig", "TCP MD5 signatures are in use, which MPTCP cannot carry"),
+            ("SimultConnectFallback", "simultaneous_connect", "a simultaneous connect, which MPTCP does not support"),
+        ]
+        // A counter that moved during the report's interval names the stage;
+        // else one that ever moved, said as the likely one.
+        if let (counter, reason, explanation) = stages.first(where: { input.change($0.0) > 0 }) {
+            return Report.Verdict(kind: .fallback, reason: reason, object: "\(connection.remote)",
+                                  explanation: "Runs as plain TCP: \(explanation).", evidence: [input.evidence(counter)].compactMap { $0 })
+        }
+        if let (counter, reason, explanation) = stages.first(where: { input.nonzero($0.0) }) {
+            return Report.Verdict(kind: .fallback, reason: reason, object: "\(connection.remote)",
+                                  explanation: "Runs as plain TCP; most likely \(explanation) (the counter moved before this report's interval).",
+                                  evidence: [input.evidence(counter)].compactMap { $0 })
+        }
+        return Report.Verdict(kind: .fallback, reason: "unknown_stage", object: "\(connection.remote)",
+                              explanation: "Runs as plain TCP; no counter of this kernel says at which stage.", evidence: [])
+    }
+
+    // MARK: Helpers
+
+    struct SubflowClose {
+        var path: String
+        var destination: String
+        var error: String?
+        /// A `sub_established` for the same ports came first: a working subflow that closed, not a refused join.
+        var wasEstablished: Bool
+    }
+
+    /// `sub_closed` events of this connection (by its token), with their errno names.
+    static func subflowCloses(_ connection: Connection, _ input: FindingRules.Input) -> [SubflowClose] {
+        guard let token = connection.token else { return [] }
+        let events = (input.events ?? []).filter { $0.token == token }
+        func ports(_ event: PathManagerEvent) -> [UInt16?] { [event.sourcePort, event.destinationPort] }
+        return events.filter { $0.kind == .subflowClosed }.map { event in
+            let destination = event.destination.map { "\($0)" } ?? "?"
+            let established = events.contains { $0.kind == .subflowEstablished && ports($0) == ports(event) }
+            return SubflowClose(path: "\(event.source.map { "\($0)" } ?? "?") -> \(destination)", destination: destination,
+                                error: event.error.flatMap { $0 == 0 ? nil : ErrnoNames.name(Int32($0)) }, wasEstablished: established)
+        }
+    }
+
+    /// TCP_SYN_SENT (2) or TCP_SYN_RECV (3).
+    static func handshaking(_ subflow: Subflow) -> Bool { subflow.state == 2 || subflow.state == 3 }
+
+    static func describe(_ endpoint: Endpoint) -> String {
+        "id \(endpoint.id) \(endpoint.address.map { "\($0)" } ?? "")\(endpoint.interfaceName.map { " dev \($0)" } ?? "")"
+    }
+
+    static func interfaces(_ subflows: [Subflow]) -> String {
+        subflows.map { $0.interface ?? "\($0.local)" }.joined(separator: ", ")
+    }
+
+    static func familyName(_ address: IPAddress) -> String { address.family == IPAddress.inet6 ? "IPv6" : "IPv4" }
+
+    static func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
+}

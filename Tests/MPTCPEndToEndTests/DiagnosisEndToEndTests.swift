@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension KernelSuites {
+    /// Each situation an operator meets, set up on fresh namespaces as they
+    /// would meet it; `report` is taken in the client namespace while the
+    /// connections start. Each gives its verdict, naming what is at fault,
+    /// and no other warning.
+    @Suite("Diagnosis end to end", .serialized, .enabled(if: Requirements.canBuildNamespaces,
+                                                        "needs root, iproute2, nft and net.mptcp.enabled=1 for network namespaces"))
+    struct DiagnosisEndToEndTests {
+        struct Outcome {
+            var verdicts: [[String: Any]]
+            var warnings: [String]
+            var findings: [String]
+            var reasons: [String] { verdicts.map { "\($0["kind"] as? String ?? "")/\($0["reason"] as? String ?? "")" } }
+            var objects: [String] { verdicts.compactMap { $0["object"] as? String } }
+        }
+
+        /// `connections` MPTCP connections to the server's first address held
+        /// open while `report --interval 4` runs in the client namespace.
+        static func diagnose(_ tag: String, options: NetnsLab.Options = NetnsLab.Options(), plainTCP: Bool = false,
+                             setup: (NetnsLab) throws -> Void = { _ in }) throws -> Outcome {
+            let lab = try NetnsLab(tag: tag, options: options)
+            defer { lab.destroy() }
+            try setup(lab)
+            var processes: [BackgroundProcess] = []
+            defer { for process in processes { process.stop() } }
+            let text = try ReportEndToEndTests.report(lab) {
+                let sink = try lab.spawn(lab.server, [Products.loadgen, "server", "--listen", "\(lab.serverAddress(link: 1)):5201",
+                                                      "--timeout", "30"] + (plainTCP ? ["--tcp"] : []))
+                processes.append(sink)
+                #expect(sink.waitForOutput(timeout: 10) { out, _ in out.contains("listening") })
+                processes.append(try lab.spawn(lab.client, [Products.loadgen, "client", "--connect", "\(lab.serverAddress(link: 1)):5201",
+                                                            "--connections", "2", "--bytes", "100000", "--subflows", "2",
+                                                            "--hold", "20", "--timeout", "25"]))
+            }
+            let report = try ReportEndToEndTests.json(text)
+            let list = (report["connections"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+            let findings = ReportEndToEndTests.findings(report)
+            return Outcome(verdicts: list.compactMap { $0["verdict"] as? [String: Any] },
+                           warnings: findings.filter { $0["severity"] as? String != "info" }.compactMap { $0["id"] as? String },
+                           findings: findings.compactMap { $0["id"] as? String })
+        }
+
+        @Test("two healthy paths: multipath, no warning")
+        func healthy() throws {
+            let outcome = try Self.diagnose("dgok")
+            #expect(outcome.reasons == ["multipath/", "multipath/"])
+            #expect(outcome.warnings == [])
+        }
+
+        @Test("the second path as backup: standing by, said without a warning")
+        func backup() throws {
+            let outcome = try Self.diagnose("dgbk") { lab in
+                try Command.check(["ip", "-n", lab.client, "mptcp", "endpoint", "change", "id", "1", "backup"])
+            }
+            #expect(outcome.reasons == ["backup_standby/backup", "backup_standby/backup"])
+            #expect(outcome.objects == ["c2", "c2"])
+            #expect(outcome.warnings == [])
+        }
+
+        @Test("endpoints removed after earlier joins: every new connection names the missing endpoint")
+        func endpointsRemoved() throws {
+            let outcome = try Self.diagnose("dgrm") { lab in
+                try lab.transfer(connections: 1, bytes: 100_000, subflows: 2)      // joins happened before
+                try Command.check(["ip", "-n", lab.client, "mptcp", "endpoint", "flush"])
+            }
+            #expect(outcome.reasons == ["single_path/no_subflow_endpoint", "single_path/no_subflow_endpoint"])
+            #expect(outcome.warnings == ["path_no_subflow_endpoint"])
+        }
+
+        @Test("the subflow limit at 0")
+        func limitZero() throws {
+            var options = NetnsLab.Options()
+            options.limits = (subflows: 0, addAddrAccepted: 0)
+            let outcome = try Self.diagnose("dglz", options: options)
+            #expect(outcome.reasons == ["single_path/subflow_limit_zero", "single_path/subflow_limit_zero"])
+            #expect(outcome.warnings == ["path_subflow_limit_zero"])
+        }
+
+        @Test("the userspace path manager and nothing driving it")
+        func userspaceIdle() throws {
+            let outcome = try Self.diagnose("dgup") { lab in
+                try lab.exec(lab.client, ["sysctl", "-qw", "net.mptcp.path_manager=userspace"])
+            }
+            #expect(outcome.reasons == ["single_path/userspace_pm_idle", "single_path/userspace_pm_idle"])
+            #expect(outcome.warnings == ["path_userspace_pm_idle"])
+        }
+
+        @Test("the peer announces an address it does not serve: joins refused, the address named with ECONNREFUSED")
+        func announcedNotServed() throws {
+            var options = NetnsLab.Options()
+            options.serverSignalEndpoint = true
+            var lab: (String)?
+            let outcome = try Self.diagnose("dgan", options: options) { lab = $0.serverAddress(link: 2) }
+            #expect(outcome.reasons == ["multipath/joins_refused", "multipath/joins_refused"])
+            #expect(outcome.objects == [lab ?? "", lab ?? ""])
+            let evidence = outcome.verdicts.flatMap { $0["evidence"] as? [[String: Any]] ?? [] }.compactMap { $0["value"] as? String }
+            #expect(evidence.contains("ECONNREFUSED"))
+            #expect(outcome.warnings == ["path_joins_refused"])
+        }
+
+        @Test("the second path dropped by a firewall: joins sent, never answered")
+        func firewalled() throws {
+            try #require(Command.which("nft") != nil, "nft (nftables) is needed")
+            let outcome = try Self.diagnose("dgfw") { lab in
+                try lab.exec(lab.server, ["nft", "add table inet dg; add chain inet dg in { type filter hook input priority 0; }; add rule inet dg in iifname s2 tcp dport 5201 drop"])
+            }
+            #expect(outcome.reasons == ["single_path/joins_unanswered", "single_path/joins_unanswered"])
+            #expect(outcome.warnings == ["path_joins_unanswered"])
+        }
+
+        @Test("a plain TCP server: fallback at the SYN+ACK")
+        func plainTCP() throws {
+            let outcome = try Self.diagnose("dgtc", plainTCP: true)
+            #expect(outcome.reasons == ["fallback/syn_ack_without_mp_capable", "fallback/syn_ack_without_mp_capable"])
+            #expect(outcome.warnings == ["active_open_fallback"])
+        }
+    }
+}
