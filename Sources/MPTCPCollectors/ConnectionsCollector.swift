@@ -1,3 +1,4 @@
+import MPTCPWire
 import Logging
 import MPTCPModel
 import MPTCPKernel
@@ -11,14 +12,18 @@ public final class ConnectionsCollector: Collector {
     private let options: ConnectionFamilies.Options
     private let logger: Logger?
     private let reader: NamespaceReader
+    /// The path-manager events kept (own namespace only), for the verdicts.
+    private let recentEvents: (@Sendable () -> [PathManagerEvent]?)?
     private struct State {
         var bytes = InterfaceByteCounters()
         var loggedMissing: Set<ConnectionSnapshot.MissingField> = []
     }
     private let state = Mutex(State())
 
-    public init(reader: NamespaceReader, options: ConnectionFamilies.Options = .init(), logger: Logger? = nil) {
+    public init(reader: NamespaceReader, options: ConnectionFamilies.Options = .init(), logger: Logger? = nil,
+                recentEvents: (@Sendable () -> [PathManagerEvent]?)? = nil) {
         self.reader = reader
+        self.recentEvents = recentEvents
         self.options = options
         self.logger = logger
     }
@@ -54,7 +59,26 @@ public final class ConnectionsCollector: Collector {
             let totals = bookkeeping.bytes.finishUpdate()
             return ConnectionFamilies.families(
                 result.snapshot, interfaceBytes: totals, decodeErrors: result.decodeErrors.count, options: options,
-                tally: bookkeeping.tally)
+                tally: bookkeeping.tally) + (verdicts(result.snapshot).map(ConnectionFamilies.verdictFamilies) ?? [])
         }
+    }
+
+    /// The connections' verdicts from this read and what the path-manager
+    /// and sysctl collectors read last (nothing is read again). Counters are
+    /// parsed only when a connection fell back (they name the stage).
+    private static let mptcpOnly = NetstatParser.Selection(["MPTcpExt": nil])
+
+    /// nil until the sysctl collector has read once (the first scrape may
+    /// run before it): no verdict is better than one made without the configuration.
+    private func verdicts(_ snapshot: ConnectionSnapshot) -> [String: Report.Verdict]? {
+        let latest = reader.latest
+        guard latest.sysctls != nil else { return nil }
+        var table = NetstatTable()
+        if snapshot.connections.contains(where: \.isFallback), let netstat = latest.netstat {
+            table = NetstatParser.parse(netstat, selecting: Self.mptcpOnly)
+        }
+        return Verdicts.evaluate(FindingRules.Input(
+            first: table, second: table, sysctls: latest.sysctls ?? MPTCPSysctls(), endpoints: latest.pathManager?.endpoints,
+            limits: latest.pathManager?.limits, connections: snapshot, routeChecks: [], interval: 0, events: recentEvents?()))
     }
 }

@@ -188,6 +188,11 @@ enum GrafanaDashboard {
                      targets: [("sum by (type) (\(rate("mptcp_pm_events_total"))) > 0", "{{type}}")])
         layout.panel("timeseries", "Subflows closed, by error and MP_RST reason", width: 12, unit: "ops",
                      targets: [("sum by (error, reset_reason) (\(rate("mptcp_pm_subflows_closed_total")))", "{{error}} / {{reset_reason}}")])
+        layout.panel("timeseries", "Connections by verdict", width: 16,
+                     description: "Why connections have the paths they have: multipath, backup_standby, single_path and fallback with their reason (README, Diagnostic report). `mptcp-exporter report` names the endpoint, interface or peer at fault.",
+                     targets: [("sum by (kind, reason) (mptcp_connections_by_verdict{\(s)}) > 0", "{{kind}} {{reason}}")])
+        layout.panel("timeseries", "Connections needing action", width: 8,
+                     targets: [("sum by (instance) (mptcp_connections_needing_action{\(s)})", "{{instance}}")])
     }
 
     /// Probes (the mptcp_probe job of deploy/prometheus.yml): the probe's

@@ -163,8 +163,11 @@ public struct ServeCommand: AsyncParsableCommand {
         // One reader per namespace: /metrics and /api/v1/snapshot read through the same sockets.
         let reader = NamespaceReader(procfs: procfs)
         let namespaceReaders = NamespaceReaders()
-        var collectors = kernelCollectors(namespaces: namespaces, reader: reader, namespaceReaders: namespaceReaders, logger: logger)
         let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger)
+        // The verdicts of the exporter's own namespace also use the events kept (the only namespace listened to).
+        let recentEvents: @Sendable () -> [PathManagerEvent]? = { events.reasonNotListening == nil ? events.recorder.snapshot.recent : nil }
+        var collectors = kernelCollectors(namespaces: namespaces, reader: reader, namespaceReaders: namespaceReaders,
+                                          recentEvents: recentEvents, logger: logger)
         collectors.append(PathManagerEventsCollector(supervisor: events))
         // /api/v1/snapshot reads through deadline runners as /metrics does (--collector.timeout per source).
         let snapshot: @Sendable () async -> LiveSnapshot
@@ -224,7 +227,7 @@ extension ServeCommand {
     /// The collectors that read the kernel, as the flags ask: one per source
     /// over the exporter's namespace, or one over every watched namespace.
     func kernelCollectors(namespaces: NamespaceDiscovery.Options, reader: NamespaceReader, namespaceReaders: NamespaceReaders,
-                          logger: Logger) -> [any Collector] {
+                          recentEvents: @escaping @Sendable () -> [PathManagerEvent]?, logger: Logger) -> [any Collector] {
         let connectionOptions = ConnectionFamilies.Options(perConnection: perConnection, maxConnections: maxConnections)
         if namespaces.enabled {
             // Every namespace, the exporter's own included (namespace="host"), through one collector.
@@ -238,7 +241,9 @@ extension ServeCommand {
         }
         var collectors: [any Collector] = []
         if netstatCollector { collectors.append(NetstatCollector(reader: reader, logger: logger)) }
-        if connectionsCollector { collectors.append(ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger)) }
+        if connectionsCollector {
+            collectors.append(ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger, recentEvents: recentEvents))
+        }
         if pathManagerCollector { collectors.append(PathManagerCollector(reader: reader)) }
         if sysctlCollector { collectors.append(SysctlCollector(reader: reader)) }
         return collectors

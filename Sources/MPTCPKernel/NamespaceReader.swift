@@ -30,6 +30,17 @@ public final class NamespaceReader: Sendable {
     private let openConnections: @Sendable () throws -> ConnectionReader
     private let openPathManager: @Sendable () throws -> PathManagerClient
 
+    /// What the latest successful reads returned, for views that join
+    /// sources without reading them again (the connections' verdicts on
+    /// `/metrics` use the path manager and sysctls the other collectors read).
+    public struct Latest: Sendable {
+        public var netstat: [UInt8]?
+        public var pathManager: PathManagerRead?
+        public var sysctls: MPTCPSysctls?
+    }
+    private let latestReads = Mutex(Latest())
+    public var latest: Latest { latestReads.withLock { $0 } }
+
     /// - Parameters:
     ///   - procfs: the procfs mount point (`--path.procfs`).
     ///   - netDirectory: overrides `<procfs>/net`.
@@ -54,7 +65,9 @@ public final class NamespaceReader: Sendable {
 
     /// `netstat` and `snmp` as the kernel wrote them (each consumer parses what it needs).
     public func counterFiles() throws(SystemCallError) -> (netstat: [UInt8], snmp: [UInt8]) {
-        (try ProcFile.read(netDirectory + "/netstat"), try ProcFile.read(netDirectory + "/snmp"))
+        let files = (netstat: try ProcFile.read(netDirectory + "/netstat"), snmp: try ProcFile.read(netDirectory + "/snmp"))
+        latestReads.withLock { $0.netstat = files.netstat }
+        return files
     }
 
     /// Both files parsed whole.
@@ -105,7 +118,9 @@ public final class NamespaceReader: Sendable {
                 if let open = holder.value { current = open } else { current = try openPathManager(); holder.value = current }
                 let endpoints = try current.endpoints(keepRaw: keepRaw)
                 let limits = try current.limits(keepRaw: keepRaw)
-                return PathManagerRead(endpoints: endpoints.endpoints, limits: limits.limits, endpointsRaw: endpoints.raw, limitsRaw: limits.raw)
+                let read = PathManagerRead(endpoints: endpoints.endpoints, limits: limits.limits, endpointsRaw: endpoints.raw, limitsRaw: limits.raw)
+                latestReads.withLock { $0.pathManager = PathManagerRead(endpoints: read.endpoints, limits: read.limits, endpointsRaw: [], limitsRaw: []) }
+                return read
             } catch {
                 holder.value = nil   // reopened, and mptcp_pm resolved again, at the next read
                 throw error
@@ -119,6 +134,7 @@ public final class NamespaceReader: Sendable {
     public func sysctls() throws(SystemCallError) -> MPTCPSysctls {
         var sysctls = MPTCPSysctls()
         for (name, text) in try sysctlFiles() { sysctls.add(name: name, text: text) }
+        latestReads.withLock { [sysctls] in $0.sysctls = sysctls }
         return sysctls
     }
 

@@ -155,16 +155,22 @@ public enum TopRenderer {
             let selected = index == state.selected
             let ends = (c.namespace.map { "[\($0)] " } ?? "") + (both ? "\(c.local) -> \(c.remote)" : c.remote)
             let text = (selected ? ">" : " ") + Columns.pad(c.token, 9) + Columns.pad(ends, endpoints - 1) + " " + Columns.pad(stateName, 6)
-                + Columns.pad("\(active)/\(backup)/\(c.subflows.count)", 9) + (c.fallback ? "F " : "  ")
+                + Columns.pad("\(active)/\(backup)/\(c.subflows.count)", 9) + marker(c)
                 + Columns.right(Columns.rate(row.sendRate), 7) + Columns.right(Columns.rate(row.receiveRate), 7)
                 + Columns.right(c.retransmits.map(String.init) ?? "-", 5) + Columns.right(idle, 6)
-            lines.append([Frame.Span(Columns.pad(text, width), selected ? .selected : (c.fallback ? .alert : .normal))])
+            let alert = c.fallback || c.verdict?.needsAction == true
+            lines.append([Frame.Span(Columns.pad(text, width), selected ? .selected : (alert ? .alert : .normal))])
             if state.expanded == c.token || state.allSubflows {
                 lines += subflowLines(c, width: width, bothEnds: both || state.allSubflows, owners: state.current?.namespaceOwners)
                     .prefix(max(0, height - lines.count))
             }
         }
         return lines
+    }
+
+    /// The flag column: `F` fell back to TCP, `!` a verdict an operator should act on (the reason is in the expanded view).
+    static func marker(_ c: LiveSnapshot.ConnectionEntry) -> String {
+        c.fallback ? "F " : c.verdict?.needsAction == true ? "! " : "  "
     }
 
     /// One connection's subflows: kind, ends, interface, ids, rtt, cwnd, share
@@ -175,6 +181,11 @@ public enum TopRenderer {
         // With several namespaces, whose namespace this connection is in (its cgroup: a container, a pod, a unit).
         if let namespace = c.namespace, let owner = owners?[namespace] {
             lines.append([Frame.Span(Columns.pad("   namespace \(namespace): \(owner)", width), .dim)])
+        }
+        // Why it has the paths it has, when something explains it.
+        if let verdict = c.verdict, !verdict.reason.isEmpty {
+            let why = "   why: \(verdict.kind.rawValue) \(verdict.reason)\(verdict.object.map { " (\($0))" } ?? ""): \(verdict.explanation)"
+            lines.append([Frame.Span(Columns.pad(why, width), verdict.needsAction ? .alert : .dim)])
         }
         let total = c.subflows.reduce(UInt64(0)) { $0 &+ ($1.bytesAcked ?? 0) &+ ($1.bytesReceived ?? 0) }
         for subflow in c.subflows {

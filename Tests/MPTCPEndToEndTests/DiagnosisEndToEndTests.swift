@@ -118,5 +118,38 @@ extension KernelSuites {
             #expect(outcome.reasons == ["fallback/syn_ack_without_mp_capable", "fallback/syn_ack_without_mp_capable"])
             #expect(outcome.warnings == ["active_open_fallback"])
         }
+        @Test("the live views: mptcp-top marks the connection and says why; /api/v1/snapshot carries the verdict")
+        func liveViews() throws {
+            var options = NetnsLab.Options()
+            options.limits = (subflows: 0, addAddrAccepted: 0)
+            let lab = try NetnsLab(tag: "dglv", options: options)
+            defer { lab.destroy() }
+            let sink = try lab.spawn(lab.server, [Products.loadgen, "server", "--listen", "\(lab.serverAddress(link: 1)):5201", "--timeout", "30"])
+            defer { sink.stop() }
+            #expect(sink.waitForOutput(timeout: 10) { out, _ in out.contains("listening") })
+            let client = try lab.spawn(lab.client, [Products.loadgen, "client", "--connect", "\(lab.serverAddress(link: 1)):5201",
+                                                    "--bytes", "100000", "--hold", "20", "--timeout", "25"])
+            defer { client.stop() }
+            #expect(client.waitForOutput(timeout: 10) { out, _ in out.contains("reached_subflows") })
+
+            let frame = try lab.exec(lab.client, [Products.top, "--once", "--width", "160"])
+            let row = frame.split(separator: "\n").first { $0.contains("\(lab.serverAddress(link: 1)):5201") && !$0.contains("init") }
+            #expect(row?.contains(" ! ") == true, "\(frame)")
+            #expect(frame.contains("why: single_path subflow_limit_zero (ip mptcp limits): The subflow limit is 0"), "\(frame)")
+
+            let exporter = try ExporterProcess(namespace: lab.client)
+            let snapshot = try JSONSerialization.jsonObject(with: Data(try exporter.scrape("/api/v1/snapshot").utf8)) as? [String: Any] ?? [:]
+            let verdicts = (snapshot["connections"] as? [[String: Any]] ?? []).compactMap { $0["verdict"] as? [String: Any] }
+            #expect(verdicts.map { $0["reason"] as? String } == ["subflow_limit_zero"])
+            #expect(verdicts.first?["needs_action"] as? Bool == true)
+
+            // /metrics: the verdicts use what the other collectors read, so from the second scrape on.
+            _ = try exporter.scrape()
+            let samples = Exposition.parse(try exporter.scrape())
+            #expect(samples.first { $0.name == "mptcp_connections_by_verdict" && $0.labels["kind"] == "single_path"
+                && $0.labels["reason"] == "subflow_limit_zero" }?.value == 1)
+            #expect(samples.first { $0.name == "mptcp_connections_needing_action" }?.value == 1)
+            #expect(samples.filter { $0.name == "mptcp_connections_by_verdict" }.count == 22, "every series, always")
+        }
     }
 }

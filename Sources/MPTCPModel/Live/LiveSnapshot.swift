@@ -51,6 +51,8 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         public var subflows: [SubflowEntry]
         /// The network namespace, when several are shown at once.
         public var namespace: String?
+        /// Why it has the paths it has (``Verdicts``); absent from exporters that predate verdicts.
+        public var verdict: Report.Verdict?
 
         public init(token: String, family: String, local: String, remote: String, state: ConnectionState, fallback: Bool,
                     bytesSent: UInt64? = nil, bytesReceived: UInt64? = nil, bytesRetransmitted: UInt64? = nil,
@@ -216,6 +218,15 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
                                  deliveryRate: subflow.tcp?.deliveryRate, bytesAcked: subflow.tcp?.bytesAcked,
                                  bytesReceived: subflow.tcp?.bytesReceived, retransmits: subflow.tcp?.totalRetrans)
                 })
+        }
+        if let connections, let netstat {
+            // The live view has no interval and no route lookups: verdicts from the state, the events kept, and totals.
+            let verdicts = Verdicts.evaluate(FindingRules.Input(
+                first: netstat, second: netstat, sysctls: sysctls ?? MPTCPSysctls(), endpoints: endpoints, limits: limits,
+                connections: connections, routeChecks: [], interval: 0, events: events))
+            for index in snapshot.connections.indices {
+                snapshot.connections[index].verdict = verdicts[snapshot.connections[index].token]
+            }
         }
         snapshot.listeners = (connections?.listeners ?? []).map(\.endpoint)
         snapshot.endpoints = (endpoints ?? []).map { endpoint in

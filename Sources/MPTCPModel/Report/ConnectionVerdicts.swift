@@ -45,19 +45,25 @@ public enum Verdicts {
 
     public static func evaluate(_ input: FindingRules.Input) -> [String: Report.Verdict] {
         let listening = Set(input.connections.listeners.map(\.localPort))
+        // Events grouped once: the live view evaluates thousands of connections a second.
+        var eventsByToken: [UInt32: [PathManagerEvent]] = [:]
+        for event in input.events ?? [] {
+            if let token = event.token, event.kind == .subflowClosed || event.kind == .subflowEstablished { eventsByToken[token, default: []].append(event) }
+        }
         var verdicts: [String: Report.Verdict] = [:]
         for connection in input.connections.connections {
-            verdicts[connection.tokenHex] = verdict(connection, passive: listening.contains(connection.localPort), input)
+            let events = connection.token.flatMap { eventsByToken[$0] } ?? []
+            verdicts[connection.tokenHex] = verdict(connection, passive: listening.contains(connection.localPort), events: events, input)
         }
         return verdicts
     }
 
-    static func verdict(_ connection: Connection, passive: Bool, _ input: FindingRules.Input) -> Report.Verdict {
+    static func verdict(_ connection: Connection, passive: Bool, events: [PathManagerEvent], _ input: FindingRules.Input) -> Report.Verdict {
         if connection.isFallback { return fallback(connection, passive: passive, input) }
         // A join still in SYN_SENT (or SYN_RECV) carries nothing yet: only established subflows are paths.
         let up = connection.subflows.filter { !Self.handshaking($0) }
         let active = up.filter { $0.isBackup != true }
-        let refused = subflowCloses(connection, input).filter { !$0.wasEstablished && $0.error != nil }
+        let refused = subflowCloses(events).filter { !$0.wasEstablished && $0.error != nil }
         if !passive, !refused.isEmpty {
             let peers = Set(refused.map(\.destination)).sorted().joined(separator: ", ")
             return Report.Verdict(kind: active.count >= 2 ? .multipath : .singlePath, reason: "joins_refused", object: peers,
@@ -75,17 +81,17 @@ public enum Verdicts {
                 explanation: "Backup subflow on \(interfaces(backups)) standing by: it carries data only when the active path fails. Healthy.",
                 evidence: backups.map { text("backup subflow", "\($0.localEndpoint) -> \($0.remoteEndpoint)") })
         }
-        return passive ? passiveSinglePath(connection, input) : activeSinglePath(connection, input)
+        return passive ? passiveSinglePath(connection, input) : activeSinglePath(connection, events: events, input)
     }
 
     // MARK: One path on the side that opened the connection
 
-    static func activeSinglePath(_ connection: Connection, _ input: FindingRules.Input) -> Report.Verdict {
+    static func activeSinglePath(_ connection: Connection, events: [PathManagerEvent], _ input: FindingRules.Input) -> Report.Verdict {
         func single(_ reason: String, _ object: String?, _ explanation: String, _ evidence: [Report.Evidence?]) -> Report.Verdict {
             Report.Verdict(kind: .singlePath, reason: reason, object: object, explanation: explanation,
                            evidence: evidence.compactMap { $0 }, needsAction: reason != unexplained)
         }
-        let closes = subflowCloses(connection, input).filter(\.wasEstablished)
+        let closes = subflowCloses(events).filter(\.wasEstablished)
         let opened = connection.info?.subflowsTotal.map(Int.init)
         if (opened ?? 0) > connection.subflows.count || !closes.isEmpty {
             let errors = closes.compactMap { close in close.error.map { "\(close.path): \($0)" } }
@@ -209,10 +215,8 @@ public enum Verdicts {
         var wasEstablished: Bool
     }
 
-    /// `sub_closed` events of this connection (by its token), with their errno names.
-    static func subflowCloses(_ connection: Connection, _ input: FindingRules.Input) -> [SubflowClose] {
-        guard let token = connection.token else { return [] }
-        let events = (input.events ?? []).filter { $0.token == token }
+    /// `sub_closed` events of one connection (its `sub_*` events), with their errno names.
+    static func subflowCloses(_ events: [PathManagerEvent]) -> [SubflowClose] {
         func ports(_ event: PathManagerEvent) -> [UInt16?] { [event.sourcePort, event.destinationPort] }
         return events.filter { $0.kind == .subflowClosed }.map { event in
             let destination = event.destination.map { "\($0)" } ?? "?"
