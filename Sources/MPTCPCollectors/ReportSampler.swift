@@ -72,13 +72,22 @@ public enum ReportSampler {
         let interfaces = InterfaceTable.read()
         let routes = RouteLookup.check(endpoints: pathManager?.endpoints ?? [], remotes: remotes, interfaces: interfaces)
 
+        // rp_filter of every interface and `all` (the kernel applies the larger).
+        var rpFilter: [String: Int] = [:]
+        for name in Set(interfaces.namesByIndex.values).union(["all"]) where !name.contains("/") && !name.hasPrefix(".") {
+            if let text = try? ProcFile.readText(procfs + "/sys/net/ipv4/conf/\(name)/rp_filter"),
+               let value = Int(text.split(whereSeparator: \.isWhitespace).first ?? "") { rpFilter[name] = value }
+        }
+
         let host = HostIdentity.read()
-        return HostSnapshot(
+        var snapshot = HostSnapshot(
             hostname: host.hostname, kernel: host.kernel, first: first, second: second,
             sockDiag: sockDiag, interfaces: interfaces, endpointsRaw: pathManager?.endpointsRaw, limitsRaw: pathManager?.limitsRaw,
             sysctlFiles: sysctls, eventsRaw: listenedAtStart ? raw.withLock { $0 } : nil,
             eventsUnavailableReason: listenedAtStart ? (listenedThroughout ? nil : "listening stopped during the interval: " + reasonAtEnd)
                                                      : unavailable,
             routeChecks: routes, collectionErrors: errors)
+        snapshot.rpFilter = rpFilter
+        return snapshot
     }
 }

@@ -165,4 +165,60 @@ struct ConnectionVerdictTests {
         #expect(Set(Self.verdicts(server).map(\.kind)) == [.peerDecides], "\(kernel)")
         #expect(Self.warnings(server) == [], "\(kernel)")
     }
+
+    // MARK: Configuration checks
+
+    @Test("strict rp_filter: a pending join on that interface names it; the host rule fires only when routes leave elsewhere",
+          arguments: ["6.1", "6.12"])
+    func reversePathFilter(kernel: String) throws {
+        var input = try Self.input(kernel)
+        input.interfaces = SockDiagFixture.clientInterfaces
+        input.rpFilter = ["all": 0, "c1": 0, "c2": 1]
+        // A join stuck in SYN_SENT on c2.
+        let index = try #require(input.connections.connections.firstIndex { $0.subflows.count == 2 && $0.family == IPAddress.inet })
+        let join = try #require(input.connections.connections[index].subflows.firstIndex { $0.isJoin == true })
+        input.connections.connections[index].subflows[join].state = 2
+        let verdict = try #require(Verdicts.evaluate(input)[input.connections.connections[index].tokenHex])
+        #expect(verdict.reason == "rp_filter_strict" && verdict.object == "c2")
+        #expect(verdict.evidence.contains { $0.name == "net.ipv4.conf.c2.rp_filter" && $0.value == "1" })
+        #expect(Self.warnings(input) == ["path_rp_filter_strict"], "the host rule does not say it again")
+
+        // No pending join: the host rule, only with evidence that replies come back elsewhere.
+        var host = try Self.input(kernel)
+        host.interfaces = SockDiagFixture.clientInterfaces
+        host.rpFilter = ["all": 1, "c2": 0]
+        #expect(Self.warnings(host) == [], "policy routing sends the endpoint's traffic through c2: strict is harmless")
+        host.routeChecks = [RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "10.77.1.2", interface: "c1", error: nil)]
+        let finding = try #require(FindingRules.evaluate(host).first { $0.id == "rp_filter_strict" })
+        #expect(finding.severity == .warning)
+        #expect(finding.evidence.contains { $0.name == "net.ipv4.conf.all.rp_filter" && $0.value == "1" })
+        #expect(finding.evidence.contains { $0.value == "dev c1" })
+    }
+
+    @Test("subflow endpoints without a device on a multi-homed host; more endpoints than the limit (information)")
+    func endpointChecks() throws {
+        var input = try Self.input("6.12", endpoints: [
+            Endpoint(id: 1, address: IPAddress(parsing: "10.77.2.1"), flags: 2),
+            Endpoint(id: 2, address: IPAddress(parsing: "10.77.3.1"), interfaceIndex: 3, flags: 2),
+            Endpoint(id: 3, address: IPAddress(parsing: "10.77.4.1"), interfaceIndex: 3, flags: 2),
+        ])
+        input.interfaces = SockDiagFixture.clientInterfaces
+        let findings = FindingRules.evaluate(input)
+        let withoutDev = try #require(findings.first { $0.id == "endpoint_without_dev" })
+        #expect(withoutDev.severity == .info && withoutDev.evidence.first?.value == "id 1 10.77.2.1")
+        let aboveLimit = try #require(findings.first { $0.id == "endpoints_above_limit" })
+        #expect(aboveLimit.evidence.map(\.value) == ["3", "2"])
+        #expect(Self.warnings(input) == [])
+    }
+
+    @Test("an endpoint dump refused with EPERM on 6.7–6.11 names the missing stable fix; not on 6.12", arguments: [
+        ("6.8.0-45-generic", true), ("6.11.2", true), ("6.12.118+deb12-cloud-amd64", false), ("6.6.30", false),
+    ])
+    func privilegeQuirk(release: String, named: Bool) throws {
+        var input = try Self.input("6.12", endpoints: nil)
+        input.collectionErrors = ["path manager: kernel error EPERM (Operation not permitted)"]
+        input.kernel = release
+        let finding = try #require(FindingRules.evaluate(input).first { $0.id == "collection_incomplete" })
+        #expect(finding.evidence.contains { $0.value.contains("no admin perm to list endpoints") } == named, "\(release)")
+    }
 }

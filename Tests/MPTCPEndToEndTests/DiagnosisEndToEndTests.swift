@@ -149,7 +149,7 @@ extension KernelSuites {
             #expect(samples.first { $0.name == "mptcp_connections_by_verdict" && $0.labels["kind"] == "single_path"
                 && $0.labels["reason"] == "subflow_limit_zero" }?.value == 1)
             #expect(samples.first { $0.name == "mptcp_connections_needing_action" }?.value == 1)
-            #expect(samples.filter { $0.name == "mptcp_connections_by_verdict" }.count == 22, "every series, always")
+            #expect(samples.filter { $0.name == "mptcp_connections_by_verdict" }.count == 23, "every series, always")
         }
     }
 }

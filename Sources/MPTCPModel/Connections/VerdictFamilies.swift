@@ -8,7 +8,7 @@ extension ConnectionFamilies {
         (.multipath, ""), (.multipath, "joins_refused"), (.backupStandby, "backup"),
         (.singlePath, "joins_refused"), (.singlePath, "subflows_closed"), (.singlePath, "userspace_pm_idle"),
         (.singlePath, "subflow_limit_zero"), (.singlePath, "no_subflow_endpoint"), (.singlePath, "announcements_not_accepted"),
-        (.singlePath, "endpoint_no_route"), (.singlePath, "joins_unanswered"), (.singlePath, "unexplained"),
+        (.singlePath, "endpoint_no_route"), (.singlePath, "joins_unanswered"), (.singlePath, "rp_filter_strict"), (.singlePath, "unexplained"),
         (.peerDecides, "peer_opened_no_subflow"),
         (.fallback, "syn_ack_without_mp_capable"), (.fallback, "syn_dropped"), (.fallback, "blackhole"),
         (.fallback, "data_fallback"), (.fallback, "dss_fallback"), (.fallback, "md5sig"),

@@ -135,6 +135,12 @@ public enum Verdicts {
             }
         }
         let pending = connection.subflows.filter(Self.handshaking)
+        if let join = pending.first, let device = join.interface, join.local.family == IPAddress.inet,
+           let strict = strictReversePath(device, input) {
+            return single("rp_filter_strict", device,
+                "The join from \(join.local) to \(join.remote) on \(device) has had no answer, and \(device) filters reverse paths strictly: its SYN+ACK arrives on \(device) from an address the main table routes elsewhere, and is dropped.",
+                strict + [text("subflow \(join.localEndpoint) -> \(join.remoteEndpoint)", TCPState.name(join.state))])
+        }
         if !pending.isEmpty {
             return single("joins_unanswered", "\(pending[0].local) -> \(pending[0].remote)",
                 "The join from \(pending[0].local) to \(pending[0].remote) has had no answer (its subflow is still in \(TCPState.name(pending[0].state))): the peer or a firewall on that path drops it.",
@@ -224,6 +230,21 @@ public enum Verdicts {
             return SubflowClose(path: "\(event.source.map { "\($0)" } ?? "?") -> \(destination)", destination: destination,
                                 error: event.error.flatMap { $0 == 0 ? nil : ErrnoNames.name(Int32($0)) }, wasEstablished: established)
         }
+    }
+
+    /// The evidence that `device` filters reverse paths strictly (the
+    /// larger of its rp_filter and `all` is 1), or nil.
+    static func strictReversePath(_ device: String, _ input: FindingRules.Input) -> [Report.Evidence]? {
+        let own = input.rpFilter[device], all = input.rpFilter["all"]
+        guard max(own ?? 0, all ?? 0) == 1 else { return nil }
+        return [text("net.ipv4.conf.\(device).rp_filter", own.map(String.init) ?? "?"),
+                text("net.ipv4.conf.all.rp_filter", all.map(String.init) ?? "?")]
+    }
+
+    /// An endpoint's device: its `dev`, else the interface holding its address.
+    static func device(of endpoint: Endpoint, _ input: FindingRules.Input) -> String? {
+        if endpoint.interfaceIndex > 0, let name = input.interfaces.namesByIndex[UInt32(endpoint.interfaceIndex)] { return name }
+        return input.interfaces.entries.first { $0.address == endpoint.address }?.name
     }
 
     /// TCP_SYN_SENT (2) or TCP_SYN_RECV (3).

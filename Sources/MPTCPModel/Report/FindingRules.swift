@@ -18,6 +18,12 @@ public enum FindingRules {
         public var collectionErrors: [String]
         /// Path-manager events of the interval; nil when they could not be listened to.
         public var events: [PathManagerEvent]?
+        /// `net.ipv4.conf.<name>.rp_filter` by interface and `all` (empty: not read).
+        public var rpFilter: [String: Int] = [:]
+        /// The namespace's interfaces (addresses, names by index).
+        public var interfaces = InterfaceTable()
+        /// The kernel release (`uname -r`), for what depends on the version.
+        public var kernel = ""
 
         public init(first: NetstatTable, second: NetstatTable, sysctls: MPTCPSysctls, endpoints: [Endpoint]?,
                     limits: PathManagerLimits?, connections: ConnectionSnapshot, routeChecks: [RouteCheck], interval: Double,
@@ -104,6 +110,7 @@ public enum FindingRules {
         "announcements_not_accepted": "use one path: announced addresses are ignored",
         "endpoint_no_route": "use one path: the subflow endpoint has no route to the peer",
         "joins_unanswered": "use one path: joins got no answer",
+        "rp_filter_strict": "use one path: strict reverse-path filtering drops the join's answers",
         "backup": "have a backup path standing by",
         "peer_opened_no_subflow": "accepted here use one path: the peer opened no subflow",
         Verdicts.unexplained: "use one path without a recorded cause",
@@ -118,6 +125,7 @@ public enum FindingRules {
         "announcements_not_accepted": "ip mptcp limits set add_addr_accepted N.",
         "endpoint_no_route": "Add a route from that address, usually with policy routing: ip rule add from ADDRESS table N; ip route add default via GATEWAY dev IFACE table N.",
         "joins_unanswered": "Capture MP_JOIN SYNs on the second path: a firewall that drops TCP option 30, or a peer that does not answer there.",
+        "rp_filter_strict": "sysctl -w net.ipv4.conf.IFACE.rp_filter=2 (loose; net.ipv4.conf.all.rp_filter counts too, the larger applies), or route the endpoint's address through its interface (ip rule add from ADDRESS table N).",
     ]
 
     /// Configuration: MPTCP disabled, no endpoint that can add a subflow, limits of 0, endpoints without a route.
@@ -158,11 +166,51 @@ public enum FindingRules {
         let failedRoutes = Dictionary(grouping: input.routeChecks, by: \.endpointID).filter { _, checks in
             !checks.isEmpty && checks.allSatisfy { $0.interface == nil }
         }
+        hostConfiguration(input, explained: explained, into: &found)
         for (id, checks) in failedRoutes.sorted(by: { $0.key < $1.key }) where !explained.contains("endpoint_no_route") {
             found.add("endpoint_without_route", .warning, "Subflow endpoint \(checks[0].source) has no route",
                 checks.map { text("route get \($0.destination) from \($0.source)", $0.error ?? "no route") } + [input.evidence("MPJoinSynTxConnectErr")],
                 meaning: "The kernel finds no route from endpoint id \(id)'s address: subflows from it fail at connect() (MPJoinSynTxConnectErr) or never leave.",
                 action: "Add a route for that source, usually with policy routing: ip rule add from ADDRESS table N; ip route add default via GATEWAY dev IFACE table N.")
+        }
+    }
+
+    /// What an MPTCP expert checks on a multi-homed host: strict reverse-path
+    /// filtering where subflows arrive on an interface the main table does
+    /// not route back through, subflow endpoints without a device, more
+    /// subflow endpoints than the limit lets a connection use.
+    static func hostConfiguration(_ input: Input, explained: Set<String>, into found: inout FindingList) {
+        func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
+        guard let endpoints = input.endpoints else { return }
+        let subflowEndpoints = endpoints.filter { $0.has("subflow") }
+        for endpoint in subflowEndpoints {
+            guard let device = Verdicts.device(of: endpoint, input), endpoint.address?.family == IPAddress.inet,
+                  let strict = Verdicts.strictReversePath(device, input), !explained.contains("rp_filter_strict") else { continue }
+            // Evidence that replies on this device fail the check: the route from the endpoint's address leaves elsewhere.
+            let elsewhere = input.routeChecks.filter { $0.endpointID == endpoint.id && $0.interface != nil && $0.interface != device }
+            guard !elsewhere.isEmpty else { continue }
+            found.add("rp_filter_strict", .warning, "Strict reverse-path filtering on \(device) drops its subflows' packets",
+                strict + elsewhere.map { text("route get \($0.destination) from \($0.source)", "dev \($0.interface ?? "?")") },
+                meaning: "Subflow endpoint \(Verdicts.describe(endpoint)) uses \(device), but the routes from its address leave by another interface: packets of its subflows arriving on \(device) fail the strict rp_filter check and are dropped, so the joins never complete.",
+                action: "sysctl -w net.ipv4.conf.\(device).rp_filter=2 (loose; also check net.ipv4.conf.all.rp_filter, the larger applies), or route the endpoint's address through \(device) (ip rule add from ADDRESS table N).")
+        }
+        let namedInterfaces = Set(input.interfaces.entries.filter { $0.name != "lo" && $0.address.bytes.first != 127 }.map(\.name))
+        let withoutDevice = subflowEndpoints.filter { $0.interfaceIndex == 0 }
+        if namedInterfaces.count >= 2, !withoutDevice.isEmpty {
+            found.add("endpoint_without_dev", .info, "Subflow endpoints without a device on a multi-homed host",
+                withoutDevice.map { text("endpoint", Verdicts.describe($0)) } + [text("interfaces with addresses", namedInterfaces.sorted().joined(separator: " "))],
+                meaning: "Without `dev`, a subflow from the endpoint is not bound to its interface and leaves by whatever route the routing table picks for the peer, often the first path's interface.",
+                action: "Re-add the endpoint with its device: ip mptcp endpoint delete id N; ip mptcp endpoint add ADDRESS dev IFACE subflow.")
+        }
+        if let limit = input.limits?.subflows, limit > 0 {
+            for family in [IPAddress.inet, IPAddress.inet6] {
+                let ofFamily = subflowEndpoints.filter { $0.address?.family == family }
+                guard ofFamily.count > Int(limit) else { continue }
+                found.add("endpoints_above_limit", .info, "More \(family == IPAddress.inet ? "IPv4" : "IPv6") subflow endpoints than the subflow limit",
+                    [text("subflow endpoints", String(ofFamily.count)), text("ip mptcp limits subflow", String(limit))],
+                    meaning: "A connection gets at most \(limit) additional subflow(s): \(ofFamily.count - Int(limit)) of the \(ofFamily.count) endpoints will not be used by it.",
+                    action: "ip mptcp limits set subflow \(ofFamily.count) if every endpoint should add a path.")
+            }
         }
     }
 
@@ -284,8 +332,14 @@ public enum FindingRules {
         let noCounters = input.second.section("MPTcpExt") == nil && input.second.section("Tcp") == nil
         var seen = Set<String>()
         let errors = input.collectionErrors.filter { seen.insert($0).inserted }
-        let evidence = errors.prefix(20).enumerated().map {
+        var evidence = errors.prefix(20).enumerated().map {
             Report.Evidence(name: "read error \($0.offset + 1)", value: $0.element, change: nil)
+        }
+        // 6.7 to 6.11 (without the stable fix "mptcp: no admin perm to list endpoints") refuse the endpoint dump to users without CAP_NET_ADMIN.
+        if errors.contains(where: { $0.hasPrefix("path manager") && $0.contains("EPERM") }), let version = kernelVersion(input.kernel),
+           version >= (6, 7), version < (6, 12) {
+            evidence.append(Report.Evidence(name: "kernel \(input.kernel)",
+                value: "6.7 to 6.11 refuse the endpoint dump without CAP_NET_ADMIN unless they carry the fix \"mptcp: no admin perm to list endpoints\"; run as root or with CAP_NET_ADMIN", change: nil))
         }
         return [Report.Finding(
             id: "collection_incomplete", severity: noCounters ? .critical : .warning,
@@ -295,6 +349,12 @@ public enum FindingRules {
                 ? "The counters could not be read, so nothing in this report says whether MPTCP works: no other finding is not good news."
                 : "The findings below only judge what could be read; a problem in the parts named here would not show.",
             action: "Fix the read errors (a wrong --path.procfs, a missing mptcp_diag module, missing CAP_NET_ADMIN) and take the report again.")]
+    }
+
+    /// (major, minor) of a `uname -r` release such as `6.8.0-45-generic`.
+    static func kernelVersion(_ release: String) -> (Int, Int)? {
+        let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : nil
     }
 
     /// `12.5%`, `100%`. Counters from a stranger's archive can make any ratio:

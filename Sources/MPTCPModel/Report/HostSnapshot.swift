@@ -37,6 +37,9 @@ public struct HostSnapshot: Sendable {
     public var routeChecks: [RouteCheck]
     /// Problems met while collecting (kept in the report, not fatal).
     public var collectionErrors: [String]
+    /// `net.ipv4.conf.<name>.rp_filter` by interface name, and `all`
+    /// (empty in archives made before it was kept).
+    public var rpFilter: [String: Int] = [:]
 
     public init(hostname: String, kernel: String, first: Sample, second: Sample, sockDiag: [String: [[UInt8]]],
                 interfaces: InterfaceTable, endpointsRaw: [[UInt8]]?, limitsRaw: [[UInt8]]?, sysctlFiles: [String: String],

@@ -28,10 +28,13 @@ public enum ReportBuilder {
             },
             limits: limits.map { Report.Limits(subflows: $0.subflows.map(Int.init), addAddrAccepted: $0.addAddrAccepted.map(Int.init)) },
             routeChecks: snapshot.routeChecks)
-        let input = FindingRules.Input(
+        var input = FindingRules.Input(
             first: first, second: second, sysctls: sysctls, endpoints: endpoints, limits: limits,
             connections: connections, routeChecks: snapshot.routeChecks, interval: snapshot.interval,
             collectionErrors: snapshot.collectionErrors + decoded.errors, events: events)
+        input.rpFilter = snapshot.rpFilter
+        input.interfaces = snapshot.interfaces
+        input.kernel = snapshot.kernel
         let verdicts = Verdicts.evaluate(input)
         let connectionSummary = summarize(connections, verdicts: verdicts)
         let (diagrams, tcp) = counters(first: first, second: second)

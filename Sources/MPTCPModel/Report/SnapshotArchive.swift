@@ -6,7 +6,7 @@ import MPTCPWire
 /// `sample-2/…`, `sockdiag/{mptcp,tcp}-{inet,inet6}.bin`, `genl/get-addr.bin`,
 /// `genl/get-limits.bin`, `genl/events.bin` (datagram files: a little-endian
 /// u32 length, then the datagram, repeated), `sysctl/<name>`, `interfaces`
-/// and `routes` (lines of `|`-separated fields), `errors` (one per line).
+/// `routes` and `rp_filter` (lines of `|`-separated fields), `errors` (one per line).
 public enum SnapshotArchive {
     public static let format = "mptcp-exporter-snapshot/v1"
     /// Archives larger than this are refused by `report --from` rather than read into memory.
@@ -46,6 +46,7 @@ public enum SnapshotArchive {
         add("interfaces", snapshot.interfaces.entries.map { "\($0.name)|\($0.index)|\($0.address)|\($0.prefixLength)" }.joined(separator: "\n")
             + "\n" + snapshot.interfaces.namesByIndex.sorted { $0.key < $1.key }.map { "\($0.value)|\($0.key)||" }.joined(separator: "\n"))
         add("routes", snapshot.routeChecks.map { "\($0.endpointID)|\($0.source)|\($0.destination)|\($0.interface ?? "")|\($0.error ?? "")" }.joined(separator: "\n"))
+        add("rp_filter", snapshot.rpFilter.sorted { $0.key < $1.key }.map { "\($0.key)|\($0.value)" }.joined(separator: "\n"))
         add("errors", snapshot.collectionErrors.joined(separator: "\n"))
         // Entries are dated with the second sample's time, as tar -tv shows.
         let time = snapshot.second.time
@@ -93,7 +94,11 @@ public enum SnapshotArchive {
             return RouteCheck(endpointID: id, source: fields[1], destination: fields[2],
                               interface: fields[3].isEmpty ? nil : fields[3], error: fields[4].isEmpty ? nil : fields[4])
         }
-        return HostSnapshot(
+        var rpFilter: [String: Int] = [:]
+        for fields in lines("rp_filter") where fields.count == 2 {
+            if let value = Int(fields[1]) { rpFilter[fields[0]] = value }
+        }
+        var snapshot = HostSnapshot(
             hostname: meta["hostname"] ?? "", kernel: meta["kernel"] ?? "",
             first: .init(time: Double(meta["time-1"] ?? "") ?? 0, netstat: try required("sample-1/netstat"), snmp: files["sample-1/snmp"] ?? []),
             second: .init(time: Double(meta["time-2"] ?? "") ?? 0, netstat: try required("sample-2/netstat"), snmp: files["sample-2/snmp"] ?? []),
@@ -102,6 +107,8 @@ public enum SnapshotArchive {
             sysctlFiles: sysctls, eventsRaw: files["genl/events.bin"].map(decodeDatagrams),
             eventsUnavailableReason: meta["events-unavailable"], routeChecks: routes,
             collectionErrors: (text("errors") ?? "").split(separator: "\n").map(String.init))
+        snapshot.rpFilter = rpFilter
+        return snapshot
     }
 
     public static func encodeDatagrams(_ datagrams: [[UInt8]]) -> [UInt8] {
