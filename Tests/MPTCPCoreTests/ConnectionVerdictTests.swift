@@ -221,4 +221,37 @@ struct ConnectionVerdictTests {
         let finding = try #require(FindingRules.evaluate(input).first { $0.id == "collection_incomplete" })
         #expect(finding.evidence.contains { $0.value.contains("no admin perm to list endpoints") } == named, "\(release)")
     }
+
+    // MARK: Counter lineage
+
+    @Test("what each captured kernel cannot tell, from the counters it lacks", arguments: [
+        ("6.1", ["MPJoinSynTx", "MPCapableSYNTXDrop", "MPCapableSYNTXDisabled", "Blackhole", "MPCapableDataFallback", "DssFallback",
+                 "MD5SigFallback", "SimultConnectFallback", "FallbackFailed", "MPJoinRejected", "MPCurrEstab"]),
+        ("6.12", ["MPJoinRejected"]),
+        ("6.18", []),
+    ])
+    func kernelLineage(kernel: String, missing: [String]) throws {
+        let table = NetstatParser.parse(try Fixture.bytes("netstat-\(kernel)-client"))
+        #expect(CounterLineage.missingEvidence(in: table)?.map(\.counter) == missing)
+        let input = try Self.input(kernel)
+        let finding = FindingRules.evaluate(input).first { $0.id == "kernel_lacks_evidence" }
+        #expect(finding?.evidence.map(\.name) ?? [] == missing)
+        #expect(finding.map { $0.severity == .info } ?? true)
+        // Every counter the kernel has is placed in a diagram, and the lineage agrees with the capture.
+        let names = table.section("MPTcpExt")?.names ?? []
+        let known = Set(CounterCatalog.mptcp.map(\.name))
+        #expect(names.filter { !known.contains($0) } == [], "\(kernel)")
+        let version = (Int(kernel.split(separator: ".")[0])!, Int(kernel.split(separator: ".")[1])!)
+        for name in names {
+            if let introduced = CounterLineage.changes[name]?.introduced, name != "MPCapableDataFallback", name != "MD5SigFallback",
+               name != "DssFallback", name != "SimultConnectFallback", name != "FallbackFailed" {
+                #expect(introduced <= version, "\(kernel) has \(name), said to come with \(CounterLineage.since(name))")
+            }
+        }
+        for descriptor in CounterCatalog.mptcp where !names.contains(descriptor.name) {
+            let entry = CounterLineage.changes[descriptor.name]
+            let later = entry?.introduced.map { $0 > version } ?? false
+            #expect(later || entry?.removed != nil, "\(kernel) lacks \(descriptor.name), said to be there since \(CounterLineage.since(descriptor.name))")
+        }
+    }
 }

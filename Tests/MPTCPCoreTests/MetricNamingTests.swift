@@ -38,6 +38,6 @@ struct MetricNamingTests {
             #expect(!words.contains { $0.count == 1 }, "one-letter word in \(seriesName) (promtool reads it as a unit)")
             #expect(!seriesName.contains("_counter"), "type name in \(seriesName)")
         }
-        #expect(series.count == 78)
+        #expect(series.count == 86)
     }
 }

@@ -67,6 +67,7 @@ public enum FindingRules {
         handshake(input, into: &found)
         joins(input, into: &found)
         dataAndTermination(input, into: &found)
+        kernelEvidence(input, into: &found)
         return incomplete(input) + found.findings.sorted { ($0.severity, $0.id) < ($1.severity, $1.id) }
     }
 
@@ -322,6 +323,16 @@ public enum FindingRules {
                 meaning: "Packets were dropped because MPTCP's receive memory was full (reference document, 2.4.5).",
                 action: "Check net.ipv4.tcp_rmem and net.core.rmem_max and the applications' read rate.")
         }
+    }
+
+    /// What this kernel cannot tell: counters the diagnosis would read that
+    /// came with later kernels (``CounterLineage``).
+    static func kernelEvidence(_ input: Input, into found: inout FindingList) {
+        guard let missing = CounterLineage.missingEvidence(in: input.second), !missing.isEmpty else { return }
+        found.add("kernel_lacks_evidence", .info, "This kernel cannot tell \(missing.count == 1 ? "one thing" : "\(missing.count) things") the diagnosis would use",
+            missing.map { Report.Evidence(name: $0.counter, value: "absent (since \($0.since)): \($0.tells)", change: nil) },
+            meaning: "The kernel has no such counter, so the findings and verdicts above judge without it: a cause it would show is not ruled out.",
+            action: "Nothing to fix here; a newer kernel counts these.")
     }
 
     /// The tool could not look: never let that read as "no finding". Critical
