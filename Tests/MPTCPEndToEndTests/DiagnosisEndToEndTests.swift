@@ -21,7 +21,8 @@ extension KernelSuites {
         /// `connections` MPTCP connections to the server's first address held
         /// open while `report --interval 4` runs in the client namespace.
         static func diagnose(_ tag: String, options: NetnsLab.Options = NetnsLab.Options(), plainTCP: Bool = false,
-                             setup: (NetnsLab) throws -> Void = { _ in }) throws -> Outcome {
+                             setup: (NetnsLab) throws -> Void = { _ in },
+                             whileOpen: ((NetnsLab) throws -> Void)? = nil) throws -> Outcome {
             let lab = try NetnsLab(tag: tag, options: options)
             defer { lab.destroy() }
             try setup(lab)
@@ -32,9 +33,14 @@ extension KernelSuites {
                                                       "--timeout", "30"] + (plainTCP ? ["--tcp"] : []))
                 processes.append(sink)
                 #expect(sink.waitForOutput(timeout: 10) { out, _ in out.contains("listening") })
-                processes.append(try lab.spawn(lab.client, [Products.loadgen, "client", "--connect", "\(lab.serverAddress(link: 1)):5201",
-                                                            "--connections", "2", "--bytes", "100000", "--subflows", "2",
-                                                            "--hold", "20", "--timeout", "25"]))
+                let client = try lab.spawn(lab.client, [Products.loadgen, "client", "--connect", "\(lab.serverAddress(link: 1)):5201",
+                                                        "--connections", "2", "--bytes", "100000", "--subflows", "2",
+                                                        "--hold", "20", "--timeout", "25"])
+                processes.append(client)
+                if let whileOpen {
+                    #expect(client.waitForOutput(timeout: 10) { out, _ in out.contains("reached_subflows\":2") })
+                    try whileOpen(lab)
+                }
             }
             let report = try ReportEndToEndTests.json(text)
             let list = (report["connections"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
@@ -100,6 +106,37 @@ extension KernelSuites {
             let evidence = outcome.verdicts.flatMap { $0["evidence"] as? [[String: Any]] ?? [] }.compactMap { $0["value"] as? String }
             #expect(evidence.contains("ECONNREFUSED"))
             #expect(outcome.warnings == ["path_joins_refused"])
+        }
+
+        @Test("announcements not accepted: the server announces its second address, the client ignores it")
+        func announcementsIgnored() throws {
+            var options = NetnsLab.Options()
+            options.limits = (subflows: 2, addAddrAccepted: 0)
+            options.clientSubflowEndpoint = false
+            options.serverSignalEndpoint = true
+            let outcome = try Self.diagnose("dgaa", options: options)
+            #expect(outcome.reasons == ["single_path/announcements_not_accepted", "single_path/announcements_not_accepted"])
+            #expect(outcome.warnings == ["path_announcements_not_accepted"])
+            #expect(!outcome.findings.contains("add_addr_ignored"), "the cause is said once")
+        }
+
+        @Test("subflows killed (ss -K) and not re-created: the connection says the path manager does not retry")
+        func subflowsKilled() throws {
+            let outcome = try Self.diagnose("dgsk", whileOpen: { lab in
+                try lab.exec(lab.client, ["ss", "-K", "-t", "src", lab.clientAddress(link: 2)])
+            })
+            #expect(outcome.reasons == ["single_path/subflows_closed", "single_path/subflows_closed"])
+            #expect(outcome.verdicts.allSatisfy { ($0["explanation"] as? String)?.contains("does not retry") == true })
+            #expect(outcome.warnings == ["path_subflows_closed"])
+        }
+
+        @Test("MPTCP disabled: the critical finding, no connection to judge")
+        func disabled() throws {
+            let outcome = try Self.diagnose("dgoff") { lab in
+                try lab.exec(lab.client, ["sysctl", "-qw", "net.mptcp.enabled=0"])
+            }
+            #expect(outcome.verdicts.isEmpty)
+            #expect(outcome.warnings == ["mptcp_disabled"])
         }
 
         @Test("the second path dropped by a firewall: joins sent, never answered")

@@ -145,7 +145,7 @@ public enum FindingRules {
             let usesMPTCP = (input.total("MPCapableSYNTX") ?? 0) > 0 || (input.total("MPCapableSYNRX") ?? 0) > 0
                 || !input.connections.connections.isEmpty
             if usesMPTCP, extra.isEmpty, (input.total("MPJoinSynRx") ?? 0) == 0, (input.total("MPJoinSynTx") ?? 0) == 0,
-               !explained.contains("no_subflow_endpoint") {
+               explained.isDisjoint(with: ["no_subflow_endpoint", "announcements_not_accepted"]) {
                 found.add("no_extra_subflows", .warning, "No extra subflow can ever be created",
                     [text("endpoints", String(endpoints.count)), text("endpoints with subflow or signal", "0"),
                      input.evidence("MPJoinSynTx"), input.evidence("MPJoinSynRx")],
@@ -158,7 +158,7 @@ public enum FindingRules {
                 meaning: "The path manager accepts and creates no additional subflow: connections stay on their initial path whatever the endpoints.",
                 action: "ip mptcp limits set subflow N (N = extra paths wanted, e.g. 2).")
         }
-        if let accepted = input.limits?.addAddrAccepted, accepted == 0, nonzero("AddAddr") {
+        if let accepted = input.limits?.addAddrAccepted, accepted == 0, nonzero("AddAddr"), !explained.contains("announcements_not_accepted") {
             found.add("add_addr_ignored", .info, "Addresses announced by peers are ignored",
                 [text("ip mptcp limits add_addr_accepted", "0"), input.evidence("AddAddr")],
                 meaning: "Peers announced addresses (ADD_ADDR) but add_addr_accepted is 0, so no subflow is opened towards them.",
