@@ -102,11 +102,16 @@ struct ConnectionVerdictTests {
             event.error = error
             return event
         }
-        let events = kernel == "6.1" ? [event(.subflowEstablished), event(.subflowClosed, error: 0)] : []
+        var reset = event(.subflowClosed, error: 104)
+        reset.resetReason = 5
+        let events = kernel == "6.1" ? [event(.subflowEstablished), reset] : []
         let input = try Self.input(kernel, singlePath: true, endpoints: [], events: events)
         let verdict = try #require(Verdicts.evaluate(input)[connection.tokenHex])
         #expect(verdict.reason == "subflows_closed")
         #expect(verdict.explanation.contains("does not retry"))
+        if kernel == "6.1" {
+            #expect(verdict.evidence.contains { $0.value.hasPrefix("ECONNRESET, MP_RST ") }, "\(verdict.evidence)")
+        }
     }
 
     @Test("a peer that refuses joins to an address it announced: ECONNREFUSED, the address named", arguments: KernelCapture.kernels)

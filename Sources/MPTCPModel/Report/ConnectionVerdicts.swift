@@ -227,8 +227,13 @@ public enum Verdicts {
         return events.filter { $0.kind == .subflowClosed }.map { event in
             let destination = event.destination.map { "\($0)" } ?? "?"
             let established = events.contains { $0.kind == .subflowEstablished && ports($0) == ports(event) }
+            // The errno, and the MP_RST reason when the subflow was reset with one.
+            var error = event.error.flatMap { $0 == 0 ? nil : ErrnoNames.name(Int32($0)) }
+            if let reason = event.resetReason, reason != 0 {
+                error = (error.map { $0 + ", " } ?? "") + "MP_RST " + PathManagerEvent.resetReasonName(reason)
+            }
             return SubflowClose(path: "\(event.source.map { "\($0)" } ?? "?") -> \(destination)", destination: destination,
-                                error: event.error.flatMap { $0 == 0 ? nil : ErrnoNames.name(Int32($0)) }, wasEstablished: established)
+                                error: error, wasEstablished: established)
         }
     }
 
