@@ -59,7 +59,7 @@ public final class ConnectionsCollector: Collector {
             let totals = bookkeeping.bytes.finishUpdate()
             return ConnectionFamilies.families(
                 result.snapshot, interfaceBytes: totals, decodeErrors: result.decodeErrors.count, options: options,
-                tally: bookkeeping.tally) + (verdicts(result.snapshot).map(ConnectionFamilies.verdictFamilies) ?? [])
+                tally: bookkeeping.tally) + (verdicts(result.snapshot).map { ConnectionFamilies.verdictFamilies(byVerdict: $0.byVerdict, needingAction: $0.needingAction) } ?? [])
         }
     }
 
@@ -70,14 +70,14 @@ public final class ConnectionsCollector: Collector {
 
     /// nil until the sysctl collector has read once (the first scrape may
     /// run before it): no verdict is better than one made without the configuration.
-    private func verdicts(_ snapshot: ConnectionSnapshot) -> [String: Report.Verdict]? {
+    private func verdicts(_ snapshot: ConnectionSnapshot) -> (byVerdict: [String: UInt64], needingAction: UInt64)? {
         let latest = reader.latest
         guard latest.sysctls != nil else { return nil }
         var table = NetstatTable()
         if snapshot.connections.contains(where: \.isFallback), let netstat = latest.netstat {
             table = NetstatParser.parse(netstat, selecting: Self.mptcpOnly)
         }
-        return Verdicts.evaluate(FindingRules.Input(
+        return Verdicts.tally(FindingRules.Input(
             first: table, second: table, sysctls: latest.sysctls ?? MPTCPSysctls(), endpoints: latest.pathManager?.endpoints,
             limits: latest.pathManager?.limits, connections: snapshot, routeChecks: [], interval: 0, events: recentEvents?()))
     }

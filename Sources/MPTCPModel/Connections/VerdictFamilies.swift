@@ -24,6 +24,11 @@ extension ConnectionFamilies {
             counts["\(verdict.kind.rawValue)|\(verdict.reason)", default: 0] += 1
             if verdict.needsAction { needingAction += 1 }
         }
+        return verdictFamilies(byVerdict: counts, needingAction: needingAction)
+    }
+
+    /// The same from ``Verdicts/tally(_:)`` ("kind|reason" → connections).
+    public static func verdictFamilies(byVerdict counts: [String: UInt64], needingAction: UInt64) -> [MetricFamily] {
         var byVerdict = MetricFamily(name: "mptcp_connections_by_verdict",
             help: "MPTCP connections by verdict: kind (multipath, backup_standby, single_path, peer_decides, fallback) and reason (why it has the paths it has; README, Diagnostic report). Verdicts use the path manager and sysctls of the latest reads and the events kept; no route lookup is made at scrape time.",
             type: .gauge)

@@ -44,22 +44,62 @@ public enum Verdicts {
     static let unexplained = "unexplained"
 
     public static func evaluate(_ input: FindingRules.Input) -> [String: Report.Verdict] {
+        var verdicts: [String: Report.Verdict] = [:]
+        forEach(input) { connection, verdict in verdicts[connection.tokenHex] = verdict }
+        return verdicts
+    }
+
+    /// How many connections have each (kind, reason), and how many need
+    /// action: what `/metrics` serves, without keying every verdict by token.
+    public static func tally(_ input: FindingRules.Input) -> (byVerdict: [String: UInt64], needingAction: UInt64) {
+        var counts: [String: UInt64] = [:]
+        var needing: UInt64 = 0
+        forEach(input) { _, verdict in
+            counts[verdict.kind.rawValue + "|" + verdict.reason, default: 0] += 1
+            if verdict.needsAction { needing += 1 }
+        }
+        return (counts, needing)
+    }
+
+    /// The verdict of every connection, in the snapshot's order.
+    public static func forEach(_ input: FindingRules.Input, _ body: (Connection, Report.Verdict) -> Void) {
         let listening = Set(input.connections.listeners.map(\.localPort))
         // Events grouped once: the live view evaluates thousands of connections a second.
         var eventsByToken: [UInt32: [PathManagerEvent]] = [:]
         for event in input.events ?? [] {
             if let token = event.token, event.kind == .subflowClosed || event.kind == .subflowEstablished { eventsByToken[token, default: []].append(event) }
         }
-        var verdicts: [String: Report.Verdict] = [:]
+        var stages: [Bool: Report.Verdict] = [:]
         for connection in input.connections.connections {
+            let passive = listening.contains(connection.localPort)
+            if connection.isFallback {
+                var verdict = stages[passive] ?? fallbackStage(passive: passive, input)
+                stages[passive] = verdict
+                verdict.object = "\(connection.remote)"
+                body(connection, verdict)
+                continue
+            }
             let events = connection.token.flatMap { eventsByToken[$0] } ?? []
-            verdicts[connection.tokenHex] = verdict(connection, passive: listening.contains(connection.localPort), events: events, input)
+            body(connection, verdict(connection, passive: passive, events: events, input))
         }
-        return verdicts
     }
 
+    static let multipath = Report.Verdict(kind: .multipath, reason: "", object: nil,
+                                          explanation: "Two or more active subflows (listed with the connection).", evidence: [])
+
     static func verdict(_ connection: Connection, passive: Bool, events: [PathManagerEvent], _ input: FindingRules.Input) -> Report.Verdict {
-        if connection.isFallback { return fallback(connection, passive: passive, input) }
+        if connection.isFallback {
+            var stage = fallbackStage(passive: passive, input)
+            stage.object = "\(connection.remote)"
+            return stage
+        }
+        // The common case first, counted without building anything: two
+        // active established subflows and no event for this connection.
+        if events.isEmpty {
+            var activeUp = 0
+            for subflow in connection.subflows where !Self.handshaking(subflow) && subflow.isBackup != true { activeUp += 1 }
+            if activeUp >= 2 { return Self.multipath }
+        }
         // A join still in SYN_SENT (or SYN_RECV) carries nothing yet: only established subflows are paths.
         let up = connection.subflows.filter { !Self.handshaking($0) }
         let active = up.filter { $0.isBackup != true }
@@ -73,8 +113,8 @@ public enum Verdicts {
         }
         let backups = up.filter { $0.isBackup == true }
         if active.count >= 2 {
-            return Report.Verdict(kind: .multipath, reason: "", object: nil,
-                                  explanation: "\(active.count) active subflows: \(interfaces(active)).", evidence: [])
+            // The common case, made for every connection at every scrape: no string built.
+            return Self.multipath
         }
         if !backups.isEmpty {
             return Report.Verdict(kind: .backupStandby, reason: "backup", object: interfaces(backups),
@@ -180,7 +220,9 @@ public enum Verdicts {
 
     // MARK: Fallback
 
-    static func fallback(_ connection: Connection, passive: Bool, _ input: FindingRules.Input) -> Report.Verdict {
+    /// The fallback stage of one side: the same for every connection of the
+    /// evaluation (it comes from the counters), so it is found once per side.
+    static func fallbackStage(passive: Bool, _ input: FindingRules.Input) -> Report.Verdict {
         // The stage, from the counters that say it (most specific first);
         // the 6.17+ counters tell fallbacks after the handshake apart.
         let stages: [(String, String, String)] = passive ? [
@@ -199,15 +241,15 @@ public enum Verdicts {
         // A counter that moved during the report's interval names the stage;
         // else one that ever moved, said as the likely one.
         if let (counter, reason, explanation) = stages.first(where: { input.change($0.0) > 0 }) {
-            return Report.Verdict(kind: .fallback, reason: reason, object: "\(connection.remote)",
+            return Report.Verdict(kind: .fallback, reason: reason, object: nil,
                                   explanation: "Runs as plain TCP: \(explanation).", evidence: [input.evidence(counter)].compactMap { $0 })
         }
         if let (counter, reason, explanation) = stages.first(where: { input.nonzero($0.0) }) {
-            return Report.Verdict(kind: .fallback, reason: reason, object: "\(connection.remote)",
+            return Report.Verdict(kind: .fallback, reason: reason, object: nil,
                                   explanation: "Runs as plain TCP; most likely \(explanation) (the counter moved before this report's interval).",
                                   evidence: [input.evidence(counter)].compactMap { $0 })
         }
-        return Report.Verdict(kind: .fallback, reason: "unknown_stage", object: "\(connection.remote)",
+        return Report.Verdict(kind: .fallback, reason: "unknown_stage", object: nil,
                               explanation: "Runs as plain TCP; no counter of this kernel says at which stage.", evidence: [])
     }
 
