@@ -59,30 +59,9 @@ enum KernelCapture {
         return "\(endpoint(header.source, header.sourcePort)) -> \(endpoint(header.destination, header.destinationPort))"
     }
 
-    /// `ss -…inH` output: per socket "local -> remote", then the `key:value`
-    /// words (and bare words such as `fallback`) of its detail line.
+    /// `ss -…inH` details by "local -> remote" (``SocketStatistics/details(in:)``).
     static func ssDetails(_ text: String) -> [String: [String: String]] {
-        var result: [String: [String: String]] = [:]
-        var current: String?
-        for line in text.split(separator: "\n") {
-            if !line.hasPrefix("\t") && !line.hasPrefix(" ") {
-                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                current = fields.count >= 5 && fields[0] != "LISTEN"
-                    ? "\(SocketStatistics.withoutDevice(fields[3])) -> \(SocketStatistics.withoutDevice(fields[4]))" : nil
-                continue
-            }
-            guard let current else { continue }
-            var words: [String: String] = [:]
-            for word in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-                if let colon = word.firstIndex(of: ":") {
-                    words[String(word[..<colon])] = String(word[word.index(after: colon)...])
-                } else {
-                    words[String(word)] = ""
-                }
-            }
-            result[current] = words
-        }
-        return result
+        Dictionary(uniqueKeysWithValues: SocketStatistics.details(in: text).map { ($0.key.text, $0.value) })
     }
 
     /// mptcp_info as ss 6.1 prints it (`mptcp_stats_print`): the byte

@@ -43,22 +43,47 @@ public enum SocketStatistics {
     /// The subflows of recorded `ss -tinH` output.
     public static func subflows(in output: String) -> Set<SubflowLine> {
         var result = Set<SubflowLine>()
-        var header: [Substring] = []
-        for line in output.split(separator: "\n") {
-            if !line.hasPrefix("\t") && !line.hasPrefix(" ") {
-                header = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                continue
-            }
-            guard header.count >= 5, header[0] != "LISTEN", line.contains("tcp-ulp-mptcp"),
-                  let range = line.range(of: "token:") else { continue }
-            let token = line[range.upperBound...].prefix { $0 != " " }
+        for (tuple, words) in details(in: output) where words["tcp-ulp-mptcp"] != nil {
+            // token:0000(id:0)/8ded3e77(id:0): remote/local, without leading zeros.
+            guard let token = words["token"] else { continue }
             let parts = token.split(separator: "/")
             guard parts.count == 2 else { continue }
-            // ss prints tokens without leading zeros, and a bound socket's
-            // address with its device (10.0.2.1%c2:port).
             let localToken = String(parts[1].prefix { $0 != "(" })
             let padded = String(repeating: "0", count: max(0, 8 - localToken.count)) + localToken
-            result.insert(SubflowLine(localToken: padded, local: withoutDevice(header[3]), remote: withoutDevice(header[4])))
+            result.insert(SubflowLine(localToken: padded, local: tuple.local, remote: tuple.remote))
+        }
+        return result
+    }
+
+    public struct Tuple: Hashable, Sendable {
+        public var local: String
+        public var remote: String
+        public var text: String { "\(local) -> \(remote)" }
+    }
+
+    /// `ss -…inH` output: per socket that is not listening, its two ends (a
+    /// bound socket's device removed: `10.0.2.1%c2:port`), then the `key:value`
+    /// words of its detail line (bare words such as `fallback` with "").
+    public static func details(in output: String) -> [Tuple: [String: String]] {
+        var result: [Tuple: [String: String]] = [:]
+        var current: Tuple?
+        for line in output.split(separator: "\n") {
+            if !line.hasPrefix("\t") && !line.hasPrefix(" ") {
+                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                current = fields.count >= 5 && fields[0] != "LISTEN"
+                    ? Tuple(local: withoutDevice(fields[3]), remote: withoutDevice(fields[4])) : nil
+                continue
+            }
+            guard let current else { continue }
+            var words: [String: String] = [:]
+            for word in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                if let colon = word.firstIndex(of: ":") {
+                    words[String(word[..<colon])] = String(word[word.index(after: colon)...])
+                } else {
+                    words[String(word)] = ""
+                }
+            }
+            result[current] = words
         }
         return result
     }
