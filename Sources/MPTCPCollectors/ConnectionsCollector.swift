@@ -59,26 +59,25 @@ public final class ConnectionsCollector: Collector {
             let totals = bookkeeping.bytes.finishUpdate()
             return ConnectionFamilies.families(
                 result.snapshot, interfaceBytes: totals, decodeErrors: result.decodeErrors.count, options: options,
-                tally: bookkeeping.tally) + (verdicts(result.snapshot).map { ConnectionFamilies.verdictFamilies(byVerdict: $0.byVerdict, needingAction: $0.needingAction) } ?? [])
+                tally: bookkeeping.tally) + (verdicts(result.snapshot).map(ConnectionFamilies.verdictFamilies) ?? [])
         }
     }
 
-    /// The connections' verdicts from this read and what the path-manager
-    /// and sysctl collectors read last (nothing is read again). Counters are
-    /// parsed only when a connection fell back (they name the stage).
     private static let mptcpOnly = NetstatParser.Selection(["MPTcpExt": nil])
 
-    /// nil until the sysctl collector has read once (the first scrape may
-    /// run before it): no verdict is better than one made without the configuration.
-    private func verdicts(_ snapshot: ConnectionSnapshot) -> (byVerdict: [String: UInt64], needingAction: UInt64)? {
+    /// The connections' verdicts from this read and what the path-manager
+    /// and sysctl collectors read last (nothing is read again). Counters are
+    /// parsed only when a connection fell back (they name the stage). nil
+    /// until the sysctl collector has read once (the first scrape may run
+    /// before it): no verdict is better than one made without the configuration.
+    private func verdicts(_ snapshot: ConnectionSnapshot) -> Verdicts.Tally? {
         let latest = reader.latest
         guard latest.sysctls != nil else { return nil }
         var table = NetstatTable()
         if snapshot.connections.contains(where: \.isFallback), let netstat = latest.netstat {
             table = NetstatParser.parse(netstat, selecting: Self.mptcpOnly)
         }
-        return Verdicts.tally(FindingRules.Input(
-            first: table, second: table, sysctls: latest.sysctls ?? MPTCPSysctls(), endpoints: latest.pathManager?.endpoints,
-            limits: latest.pathManager?.limits, connections: snapshot, routeChecks: [], interval: 0, events: recentEvents?()))
+        return Verdicts.tally(.live(netstat: table, sysctls: latest.sysctls, endpoints: latest.pathManager?.endpoints,
+                                    limits: latest.pathManager?.limits, connections: snapshot, events: recentEvents?()))
     }
 }

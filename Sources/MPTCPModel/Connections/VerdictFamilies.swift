@@ -16,28 +16,17 @@ extension ConnectionFamilies {
     ]
 
     /// `mptcp_connections_by_verdict{kind,reason}` and
-    /// `mptcp_connections_needing_action`.
-    public static func verdictFamilies(_ verdicts: [String: Report.Verdict]) -> [MetricFamily] {
-        var counts: [String: UInt64] = [:]
-        var needingAction: UInt64 = 0
-        for verdict in verdicts.values {
-            counts["\(verdict.kind.rawValue)|\(verdict.reason)", default: 0] += 1
-            if verdict.needsAction { needingAction += 1 }
-        }
-        return verdictFamilies(byVerdict: counts, needingAction: needingAction)
-    }
-
-    /// The same from ``Verdicts/tally(_:)`` ("kind|reason" → connections).
-    public static func verdictFamilies(byVerdict counts: [String: UInt64], needingAction: UInt64) -> [MetricFamily] {
+    /// `mptcp_connections_needing_action`, from ``Verdicts/tally(_:)``.
+    public static func verdictFamilies(_ tally: Verdicts.Tally) -> [MetricFamily] {
         var byVerdict = MetricFamily(name: "mptcp_connections_by_verdict",
             help: "MPTCP connections by verdict: kind (multipath, backup_standby, single_path, peer_decides, fallback) and reason (why it has the paths it has; README, Diagnostic report). Verdicts use the path manager and sysctls of the latest reads and the events kept; no route lookup is made at scrape time.",
             type: .gauge)
         for (kind, reason) in verdictSeries {
             byVerdict.samples.append(Sample(labels: [("kind", kind.rawValue), ("reason", reason)],
-                                            value: .unsigned(counts["\(kind.rawValue)|\(reason)"] ?? 0)))
+                                            value: .unsigned(tally.byVerdict[Verdicts.Tally.Key(kind: kind, reason: reason)] ?? 0)))
         }
         return [byVerdict, MetricFamily(name: "mptcp_connections_needing_action",
             help: "MPTCP connections whose verdict an operator should act on (fewer paths than the configuration gives, for a reason the report names).",
-            type: .gauge, value: .unsigned(needingAction))]
+            type: .gauge, value: .unsigned(tally.needingAction))]
     }
 }

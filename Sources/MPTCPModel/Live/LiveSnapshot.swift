@@ -220,10 +220,8 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
                 })
         }
         if let connections, let netstat {
-            // The live view has no interval and no route lookups: verdicts from the state, the events kept, and totals.
-            let verdicts = Verdicts.evaluate(FindingRules.Input(
-                first: netstat, second: netstat, sysctls: sysctls ?? MPTCPSysctls(), endpoints: endpoints, limits: limits,
-                connections: connections, routeChecks: [], interval: 0, events: events))
+            let verdicts = Verdicts.evaluate(.live(netstat: netstat, sysctls: sysctls, endpoints: endpoints, limits: limits,
+                                                   connections: connections, events: events))
             for index in snapshot.connections.indices {
                 snapshot.connections[index].verdict = verdicts[snapshot.connections[index].token]
             }

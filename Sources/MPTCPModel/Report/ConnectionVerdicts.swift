@@ -51,14 +51,22 @@ public enum Verdicts {
 
     /// How many connections have each (kind, reason), and how many need
     /// action: what `/metrics` serves, without keying every verdict by token.
-    public static func tally(_ input: FindingRules.Input) -> (byVerdict: [String: UInt64], needingAction: UInt64) {
-        var counts: [String: UInt64] = [:]
-        var needing: UInt64 = 0
-        forEach(input) { _, verdict in
-            counts[verdict.kind.rawValue + "|" + verdict.reason, default: 0] += 1
-            if verdict.needsAction { needing += 1 }
+    public struct Tally: Sendable {
+        public struct Key: Hashable, Sendable {
+            public var kind: Report.Verdict.Kind
+            public var reason: String
         }
-        return (counts, needing)
+        public var byVerdict: [Key: UInt64] = [:]
+        public var needingAction: UInt64 = 0
+    }
+
+    public static func tally(_ input: FindingRules.Input) -> Tally {
+        var tally = Tally()
+        forEach(input) { _, verdict in
+            tally.byVerdict[Tally.Key(kind: verdict.kind, reason: verdict.reason), default: 0] += 1
+            if verdict.needsAction { tally.needingAction += 1 }
+        }
+        return tally
     }
 
     /// The verdict of every connection, in the snapshot's order.
@@ -308,4 +316,15 @@ public enum Verdicts {
     static func familyName(_ address: IPAddress) -> String { address.family == IPAddress.inet6 ? "IPv6" : "IPv4" }
 
     static func text(_ name: String, _ value: String) -> Report.Evidence { Report.Evidence(name: name, value: value, change: nil) }
+}
+
+extension FindingRules.Input {
+    /// What the live views (`mptcp-top`, `/api/v1/snapshot`, `/metrics`)
+    /// judge connections with: one reading of the state, no interval (the
+    /// counters are totals) and no route lookup.
+    public static func live(netstat: NetstatTable, sysctls: MPTCPSysctls?, endpoints: [Endpoint]?, limits: PathManagerLimits?,
+                            connections: ConnectionSnapshot, events: [PathManagerEvent]?) -> FindingRules.Input {
+        FindingRules.Input(first: netstat, second: netstat, sysctls: sysctls ?? MPTCPSysctls(), endpoints: endpoints, limits: limits,
+                           connections: connections, routeChecks: [], interval: 0, events: events)
+    }
 }
