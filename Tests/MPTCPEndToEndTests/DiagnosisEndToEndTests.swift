@@ -99,10 +99,10 @@ extension KernelSuites {
         func announcedNotServed() throws {
             var options = NetnsLab.Options()
             options.serverSignalEndpoint = true
-            var lab: (String)?
-            let outcome = try Self.diagnose("dgan", options: options) { lab = $0.serverAddress(link: 2) }
+            var announced = ""
+            let outcome = try Self.diagnose("dgan", options: options) { announced = $0.serverAddress(link: 2) }
             #expect(outcome.reasons == ["multipath/joins_refused", "multipath/joins_refused"])
-            #expect(outcome.objects == [lab ?? "", lab ?? ""])
+            #expect(outcome.objects == [announced, announced])
             let evidence = outcome.verdicts.flatMap { $0["evidence"] as? [[String: Any]] ?? [] }.compactMap { $0["value"] as? String }
             #expect(evidence.contains("ECONNREFUSED"))
             #expect(outcome.warnings == ["path_joins_refused"])
@@ -155,6 +155,7 @@ extension KernelSuites {
             #expect(outcome.reasons == ["fallback/syn_ack_without_mp_capable", "fallback/syn_ack_without_mp_capable"])
             #expect(outcome.warnings == ["active_open_fallback"])
         }
+
         @Test("the live views: mptcp-top marks the connection and says why; /api/v1/snapshot carries the verdict")
         func liveViews() throws {
             var options = NetnsLab.Options()

@@ -10,7 +10,8 @@ public enum CounterLineage {
     public struct Entry: Sendable {
         /// First kernel with the counter, as far as known (`"≤6.1"`, `"6.12"`).
         public let since: String
-        /// (major, minor) of `since`, or of the earliest release it can be (6.2 for "6.2–6.8").
+        /// The earliest release that can have it: `since`'s, the start of a
+        /// range (6.2 for "6.2–6.8"), or the oldest seen with a backport.
         public let introduced: (Int, Int)?
         /// The kernel that removed it, if one did.
         public let removed: String?
@@ -27,8 +28,9 @@ public enum CounterLineage {
              "MPJoinSynTx", "MPJoinSynTxCreatSkErr", "MPJoinSynTxBindErr", "MPJoinSynTxConnectErr"], "6.2–6.8", (6, 2))
         add(["MPCurrEstab"], "6.8", (6, 8))
         add(["MPCapableSYNTXDrop", "MPCapableSYNTXDisabled", "Blackhole"], "6.12", (6, 12))
+        // Mainline 6.17; Debian's 6.12.118 carries them, so a 6.12 can have them.
         add(["MPCapableDataFallback", "MD5SigFallback", "DssFallback", "SimultConnectFallback", "FallbackFailed"],
-            "6.17 (backported to Debian's 6.12)", (6, 17))
+            "6.17 (backported to Debian's 6.12)", (6, 12))
         add(["MPJoinRejected"], "6.16", (6, 16))
         add(["WinProbe"], "6.18", (6, 18))
         add(["RcvPruned"], "≤6.1", nil, removed: "6.19 (already gone from 6.18.44; re-added after 6.19)")

@@ -233,16 +233,17 @@ public enum Verdicts {
     static func fallbackStage(passive: Bool, _ input: FindingRules.Input) -> Report.Verdict {
         // The stage, from the counters that say it (most specific first);
         // the 6.17+ counters tell fallbacks after the handshake apart.
-        let stages: [(String, String, String)] = passive ? [
-            ("MPCapableFallbackACK", "handshake_third_ack", "the third ACK came without MP_CAPABLE (a middlebox in the handshake)"),
+        let afterHandshake = [
             ("MPCapableDataFallback", "data_fallback", "the first data lacked the MPTCP mapping: the peer or a middlebox"),
             ("DssFallback", "dss_fallback", "a data mapping (DSS) was invalid after the handshake"),
-        ] : [
+        ]
+        let stages: [(String, String, String)] = passive ? [
+            ("MPCapableFallbackACK", "handshake_third_ack", "the third ACK came without MP_CAPABLE (a middlebox in the handshake)"),
+        ] + afterHandshake : [
             ("MPCapableSYNTXDisabled", "blackhole", "MPTCP was disabled for new connections after a blackhole was detected (net.mptcp.blackhole_timeout)"),
             ("MPCapableSYNTXDrop", "syn_dropped", "SYNs with MP_CAPABLE got no answer and the kernel retried without MPTCP: a firewall drops the option"),
             ("MPCapableFallbackSYNACK", "syn_ack_without_mp_capable", "the SYN+ACK came back without MP_CAPABLE: the server does not speak MPTCP, or a middlebox strips the option"),
-            ("MPCapableDataFallback", "data_fallback", "the first data lacked the MPTCP mapping: the peer or a middlebox"),
-            ("DssFallback", "dss_fallback", "a data mapping (DSS) was invalid after the handshake"),
+        ] + afterHandshake + [
             ("MD5SigFallback", "md5sig", "TCP MD5 signatures are in use, which MPTCP cannot carry"),
             ("SimultConnectFallback", "simultaneous_connect", "a simultaneous connect, which MPTCP does not support"),
         ]
