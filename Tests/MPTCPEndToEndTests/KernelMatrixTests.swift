@@ -32,26 +32,8 @@ enum KernelMatrix {
         Exposition.parse(try text(kernel, path))
     }
 
-    /// MPTcpExt values served, keyed by kernel name (through mptcp_ext_info).
-    static func servedCounters(_ samples: [ExposedSample]) -> [String: UInt64] {
-        var served: [String: UInt64] = [:]
-        for info in samples where info.name == "mptcp_ext_info" {
-            guard let counter = info.labels["counter"], let series = info.labels["series"],
-                  let sample = samples.first(where: { $0.name == series }) else { continue }
-            served[counter] = UInt64(sample.valueText)
-        }
-        return served
-    }
-
     static func value(_ samples: [ExposedSample], _ name: String, _ labels: [String: String] = [:]) -> Double? {
         samples.first { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }?.value
-    }
-
-    static func servedEndpoints(_ samples: [ExposedSample]) -> Set<String> {
-        Set(samples.filter { $0.name == "mptcp_endpoint_info" }.map { sample in
-            let l = sample.labels
-            return "\(l["address"] ?? "")|\(l["id"] ?? "")|\(l["port"] ?? "")|\(l["flags"] ?? "")|\(l["interface"] ?? "")"
-        })
     }
 
     /// Whether this kernel gives an unprivileged reader the subflows' MPTCP
@@ -82,7 +64,7 @@ struct KernelMatrixTests {
             let nstat = Nstat.mptcp(of: Nstat.parse(try KernelMatrix.text(kernel, "\(host)/nstat.txt")))
             #expect(nstat.count >= 46, "\(kernel) \(host): \(nstat.count) MPTcpExt counters")
             for recording in recordings {
-                let served = KernelMatrix.servedCounters(try KernelMatrix.samples(kernel, "\(host)/\(recording)"))
+                let served = ServedState.counters(try KernelMatrix.samples(kernel, "\(host)/\(recording)"))
                 #expect(served == nstat, "\(kernel) \(host) \(recording)")
             }
         }
@@ -134,7 +116,7 @@ struct KernelMatrixTests {
     func pathManagerEqualsIP(kernel: String) throws {
         for host in ["cli", "srv"] {
             let samples = try KernelMatrix.samples(kernel, "\(host)/metrics-root.txt")
-            #expect(KernelMatrix.servedEndpoints(samples) == IPMPTCP.endpoints(in: try KernelMatrix.text(kernel, "\(host)/ip-mptcp-endpoint.txt")),
+            #expect(ServedState.endpoints(samples) == IPMPTCP.endpoints(in: try KernelMatrix.text(kernel, "\(host)/ip-mptcp-endpoint.txt")),
                     "\(kernel) \(host)")
             let limits = IPMPTCP.limits(in: try KernelMatrix.text(kernel, "\(host)/ip-mptcp-limits.txt"))
             #expect(samples.first { $0.name == "mptcp_limit_subflows" }?.valueText == limits.subflows, "\(kernel) \(host)")
@@ -185,7 +167,7 @@ struct KernelMatrixTests {
         let samples = try KernelMatrix.samples(kernel, "cli/metrics-user.txt")
         let root = try KernelMatrix.samples(kernel, "cli/metrics-root.txt")
         if KernelMatrix.value(samples, "mptcp_exporter_scrape_collector_success", ["collector": "path_manager"]) == 1 {
-            #expect(KernelMatrix.servedEndpoints(samples) == KernelMatrix.servedEndpoints(root), "\(kernel)")
+            #expect(ServedState.endpoints(samples) == ServedState.endpoints(root), "\(kernel)")
         } else {
             #expect(try KernelMatrix.text(kernel, "log/exporter-cli-user.txt").contains("EPERM"), "\(kernel)")
         }

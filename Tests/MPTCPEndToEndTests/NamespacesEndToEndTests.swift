@@ -36,13 +36,7 @@ extension KernelSuites {
                 let samples = Exposition.parse(try exporter.scrape())
                 for namespace in namespaces where !compared.contains(namespace) {
                     guard try Nstat.mptcp(namespace: namespace) == before[namespace] else { continue }
-                    var served: [String: UInt64] = [:]
-                    for info in samples where info.name == "mptcp_ext_info" && info.labels["namespace"] == namespace {
-                        guard let counter = info.labels["counter"], let series = info.labels["series"],
-                              let sample = samples.first(where: { $0.name == series && $0.labels["namespace"] == namespace }) else { continue }
-                        served[counter] = UInt64(sample.valueText)
-                    }
-                    #expect(served == before[namespace], "\(namespace)")
+                    #expect(ServedState.counters(samples, namespace: namespace) == before[namespace], "\(namespace)")
                     let mptcpSockets = try SocketStatistics.mptcpConnections(namespace: namespace).count
                     let established = samples.first { $0.name == "mptcp_connections" && $0.labels["namespace"] == namespace && $0.labels["state"] == "established" }
                     #expect(established.map { Int($0.value) } == mptcpSockets, "\(namespace): connections vs ss -M")

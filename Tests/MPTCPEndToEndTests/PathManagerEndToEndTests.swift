@@ -15,13 +15,6 @@ extension KernelSuites {
             IPMPTCP.endpoints(in: try Command.check(["ip", "-n", namespace, "mptcp", "endpoint", "show"]))
         }
 
-        static func servedEndpoints(_ samples: [ExposedSample]) -> Set<String> {
-            Set(samples.filter { $0.name == "mptcp_endpoint_info" }.map { sample in
-                let l = sample.labels
-                return "\(l["address"] ?? "")|\(l["id"] ?? "")|\(l["port"] ?? "")|\(l["flags"] ?? "")|\(l["interface"] ?? "")"
-            })
-        }
-
         @Test("endpoints added, changed to backup and deleted between scrapes are served as ip mptcp endpoint show lists them; limits too")
         func endpointsAndLimits() throws {
             let lab = try NetnsLab(tag: "endp")
@@ -29,7 +22,7 @@ extension KernelSuites {
             let exporter = try ExporterProcess(namespace: lab.client)
             func check(_ step: String) throws {
                 let samples = Exposition.parse(try exporter.scrape())
-                #expect(Self.servedEndpoints(samples) == (try Self.shownEndpoints(lab.client)), "\(step)")
+                #expect(ServedState.endpoints(samples) == (try Self.shownEndpoints(lab.client)), "\(step)")
                 let limits = IPMPTCP.limits(in: try Command.check(["ip", "-n", lab.client, "mptcp", "limits", "show"]))
                 #expect(samples.first { $0.name == "mptcp_limit_subflows" }?.valueText == limits.subflows, "\(step)")
                 #expect(samples.first { $0.name == "mptcp_limit_add_addr_accepted" }?.valueText == limits.addAddrAccepted, "\(step)")
@@ -100,7 +93,7 @@ extension KernelSuites {
                 #expect(samples.first { $0.name == "mptcp_exporter_scrape_collector_success" && $0.labels["collector"] == collector }?.value == 1, "\(collector)")
             }
             #expect(samples.first { $0.name == "mptcp_pm_events_available" }?.value == 0)
-            #expect(Self.servedEndpoints(samples) == (try Self.shownEndpoints(lab.client)))
+            #expect(ServedState.endpoints(samples) == (try Self.shownEndpoints(lab.client)))
             #expect(samples.first { $0.name == "mptcp_ext_mp_capable_syntx_total" }?.value == 1)
             #expect(exporter.process.stderr.contains("path-manager events unavailable"))
             #expect(exporter.process.stderr.contains("CAP_NET_ADMIN"))

@@ -18,13 +18,7 @@ extension KernelSuites {
                 let samples = Exposition.parse(try exporter.scrape())
                 let after = try Nstat.mptcp(namespace: namespace)
                 guard before == after else { usleep(200_000); continue }
-                var served: [String: UInt64] = [:]
-                for info in samples where info.name == "mptcp_ext_info" {
-                    guard let counter = info.labels["counter"], let series = info.labels["series"],
-                          let sample = samples.first(where: { $0.name == series }) else { continue }
-                    served[counter] = UInt64(sample.valueText)
-                }
-                return (served, after)
+                return (ServedState.counters(samples), after)
             }
             throw Command.Failure(description: "MPTcpExt counters in \(namespace) never settled")
         }
