@@ -14,29 +14,53 @@ public enum RouteLookup {
             guard let source = endpoint.address else { continue }
             let probe = source.family == IPAddress.inet ? IPAddress(parsing: "192.0.2.1") : IPAddress(parsing: "2001:db8::1")
             let destinations = Array(remotes.filter { $0.family == source.family }.prefix(8)) + [probe].compactMap { $0 }
+            // By source address alone (what reverse-path filtering looks up), and,
+            // for an endpoint with a `dev`, bound to it as the kernel's lookup
+            // for the subflow is (the socket is bound to that device).
+            let device = endpoint.interfaceIndex > 0 ? UInt32(endpoint.interfaceIndex) : nil
             for destination in destinations {
-                var index: UInt32?
-                var errorCode: Int32?
-                var malformed: String?
-                do {
-                    try socket.exchange(request: { RouteRequest.get(destination: destination, source: source, sequence: $0) }) {
-                        message throws(NetlinkDecodeError) in
-                        if let oif = try RouteRequest.outputInterface(message) { index = oif }
-                    }
-                } catch {
-                    switch error {
-                    case let .kernel(code): errorCode = code
-                    case let .system(failure): errorCode = failure.code
-                    case .interrupted: errorCode = nil
-                    case let .malformed(failure): malformed = "\(failure)"
-                    }
+                for bound in [nil] + (device.map { [$0] } ?? []) {
+                    checks.append(lookup(socket, endpoint: endpoint.id, source: source, destination: destination,
+                                         device: bound, interfaces: interfaces))
                 }
-                checks.append(RouteCheck(
-                    endpointID: endpoint.id, source: "\(source)", destination: "\(destination)",
-                    interface: index.map { InterfaceTable.name(of: $0, in: interfaces.namesByIndex) },
-                    error: index == nil ? malformed ?? errorCode.map(ErrnoNames.name) ?? "no route" : nil))
             }
         }
         return checks
+    }
+
+    static func lookup(_ socket: NetlinkSocket, endpoint: UInt8, source: IPAddress, destination: IPAddress,
+                       device: UInt32?, interfaces: InterfaceTable) -> RouteCheck {
+        var answer: RouteRequest.Answer?
+        var errorCode: Int32?
+        var malformed: String?
+        do {
+            try socket.exchange(request: {
+                RouteRequest.get(destination: destination, source: source, outputInterface: device, sequence: $0)
+            }) { message throws(NetlinkDecodeError) in
+                if let decoded = try RouteRequest.answer(message), decoded.outputInterface != nil { answer = decoded }
+            }
+        } catch {
+            switch error {
+            case let .kernel(code): errorCode = code
+            case let .system(failure): errorCode = failure.code
+            case .interrupted: errorCode = nil
+            case let .malformed(failure): malformed = "\(failure)"
+            }
+        }
+        let name = { (index: UInt32) in InterfaceTable.name(of: index, in: interfaces.namesByIndex) }
+        // Asked without a socket, IPv6 treats the output interface as a
+        // preference and may answer with a route through another device; a
+        // socket bound to the device (the subflow's) gets ENETUNREACH there.
+        if let device, let other = answer?.outputInterface, other != device {
+            return RouteCheck(endpointID: endpoint, source: "\(source)", destination: "\(destination)", interface: nil,
+                              error: "ENETUNREACH (routes leave by \(name(other)))", boundDevice: name(device))
+        }
+        return RouteCheck(
+            endpointID: endpoint, source: "\(source)", destination: "\(destination)",
+            interface: answer?.outputInterface.map(name),
+            error: answer == nil ? malformed ?? errorCode.map(ErrnoNames.name) ?? "no route" : nil,
+            boundDevice: device.map(name),
+            // Only a bound lookup can fall back to the on-link guess; RTA_TABLE 0 says it did.
+            assumedOnLink: device != nil && answer?.table == 0)
     }
 }

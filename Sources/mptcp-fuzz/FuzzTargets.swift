@@ -60,7 +60,7 @@ enum FuzzTargets {
                 _ = try? GenericNetlinkFamily(message)
                 _ = try? Endpoint(message)
                 _ = try? PathManagerLimits(message)
-                _ = try? RouteRequest.outputInterface(message)
+                _ = try? RouteRequest.answer(message)
                 if let event = try? PathManagerEvent(message) { log.record(event) }
             }
         }

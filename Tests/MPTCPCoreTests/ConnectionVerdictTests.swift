@@ -135,10 +135,30 @@ struct ConnectionVerdictTests {
     func noRoute(kernel: String) throws {
         var input = try Self.input(kernel, singlePath: true)
         for index in input.connections.connections.indices { input.connections.connections[index].info?.storage.subflowsTotal = 1 }
-        input.routeChecks = [RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "10.77.1.2", interface: nil, error: "ENETUNREACH")]
+        input.routeChecks = [RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "10.77.1.2", interface: nil, error: "ENETUNREACH", boundDevice: "c2")]
         let reasons = Self.verdicts(input).filter { $0.kind == .singlePath }.map { "\($0.reason) \($0.object ?? "")" }
         #expect(reasons.contains("endpoint_no_route id 1 10.77.2.1"))
         #expect(!Self.warnings(input).contains("endpoint_without_route"), "said once, by the verdict")
+    }
+
+    @Test("a join waiting on a device with no route to the peer: the kernel's on-link guess is named", arguments: ["6.12", "6.18"])
+    func onLinkGuess(kernel: String) throws {
+        var input = try Self.input(kernel)
+        input.interfaces = SockDiagFixture.clientInterfaces
+        let index = try #require(input.connections.connections.firstIndex { $0.subflows.count == 2 && $0.family == IPAddress.inet })
+        let join = try #require(input.connections.connections[index].subflows.firstIndex { $0.isJoin == true })
+        input.connections.connections[index].subflows[join].state = 2
+        let peer = "\(input.connections.connections[index].subflows[join].remote)"
+        input.routeChecks = [
+            RouteCheck(endpointID: 1, source: "10.77.2.1", destination: peer, interface: "c1", error: nil),
+            RouteCheck(endpointID: 1, source: "10.77.2.1", destination: peer, interface: "c2", error: nil, boundDevice: "c2", assumedOnLink: true),
+        ]
+        let verdict = try #require(Verdicts.evaluate(input)[input.connections.connections[index].tokenHex])
+        #expect(verdict.reason == "endpoint_no_route", "\(verdict)")
+        #expect(verdict.evidence.contains { $0.name == "route get \(peer) from 10.77.2.1 oif c2" && $0.value.contains("assumed on the link of c2") })
+        // Without a waiting join the guess proves nothing (on a flat link it works).
+        input.connections.connections[index].subflows[join].state = 1
+        #expect(Verdicts.evaluate(input)[input.connections.connections[index].tokenHex]?.reason != "endpoint_no_route")
     }
 
     @Test("joins sent and not answered over the interval", arguments: ["6.1", "6.12"])

@@ -95,10 +95,20 @@ struct FindingRulesTests {
 
     @Test("a subflow endpoint without any route")
     func noRoute() throws {
-        let routes = [RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "10.77.1.2", interface: nil, error: "ENETUNREACH"),
-                      RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "192.0.2.1", interface: nil, error: "ENETUNREACH")]
+        // Endpoint 1 has dev c2: the lookups bound to c2 are the kernel's; the unbound ones do not decide.
+        let routes = [RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "10.77.1.2", interface: "c1", error: nil),
+                      RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "10.77.1.2", interface: nil, error: "ENETUNREACH", boundDevice: "c2"),
+                      RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "192.0.2.1", interface: nil, error: "ENETUNREACH", boundDevice: "c2")]
         try Self.expectOnly("endpoint_without_route", in: try Self.snapshot(routes: routes),
-                            evidence: ["route get 192.0.2.1 from 10.77.2.1": "ENETUNREACH"])
+                            evidence: ["route get 192.0.2.1 from 10.77.2.1 oif c2": "ENETUNREACH"])
+        // Unbound lookups failing while the bound ones succeed: the kernel's subflow has its route.
+        let boundOK = [RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "192.0.2.1", interface: nil, error: "ENETUNREACH"),
+                       RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "192.0.2.1", interface: "c2", error: nil, boundDevice: "c2")]
+        #expect(Self.findings(try Self.snapshot(routes: boundOK)).isEmpty)
+        // The on-link guess alone is no host finding: on a flat link it works.
+        let guess = [RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "192.0.2.1", interface: "c2", error: nil,
+                                boundDevice: "c2", assumedOnLink: true)]
+        #expect(Self.findings(try Self.snapshot(routes: guess)).isEmpty)
     }
 
     @Test("active opens falling back, with the numbers", arguments: [(1, 1), (20, 5)])
@@ -147,7 +157,8 @@ struct FindingRulesTests {
     @Test("a snapshot archive gives back the same report")
     func archiveRoundTrip() throws {
         var snapshot = try Self.snapshot(after: ["DataCsumErr": 2], routes: [
-            RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "192.0.2.1", interface: "c2", error: nil)])
+            RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "192.0.2.1", interface: "c2", error: nil),
+            RouteCheck(endpointID: 1, source: "10.77.2.1", destination: "10.77.1.2", interface: "c2", error: nil, boundDevice: "c2", assumedOnLink: true)])
         snapshot.sockDiag = ["mptcp-inet": try SockDiagFixture.datagrams("cli", "mptcp-inet"), "tcp-inet": try SockDiagFixture.datagrams("cli", "tcp-inet")]
         snapshot.interfaces = SockDiagFixture.clientInterfaces
         snapshot.eventsRaw = try SockDiagFixture.datagramsAt("genl-6.18-cli/events.bin")

@@ -106,7 +106,7 @@ struct ReportRenderingTests {
         #expect(text.contains("1 MPTCP connection (") && text.contains("1 subflow, 1 listener."))
         #expect(text.contains("0 events during the interval."))
         for line in text.split(separator: "\n") where line.hasSuffix(":") {
-            #expect(line.hasSuffix("its flow:") || line.hasSuffix("ADDRESS):") || line.hasSuffix("each:"), "dangling colon: \(line)")
+            #expect(line.hasSuffix("its flow:") || line.hasSuffix("bound to it):") || line.hasSuffix("each:"), "dangling colon: \(line)")
         }
     }
 

@@ -149,6 +149,43 @@ extension KernelSuites {
             #expect(outcome.warnings == ["path_joins_unanswered"])
         }
 
+        /// The client's second address loses its policy route: a subflow from
+        /// it is bound to c2 by the endpoint's `dev`, but no table routes the
+        /// server's first address through c2.
+        static func withoutPolicyRoute(_ lab: NetnsLab) throws {
+            try lab.exec(lab.client, ["ip", "rule", "del", "from", lab.clientAddress(link: 2), "table", "102"])
+        }
+
+        @Test("strict rp_filter on the second interface: the join's SYN+ACK is dropped, the interface named")
+        func strictReversePath() throws {
+            let outcome = try Self.diagnose("dgrp") { lab in
+                try Self.withoutPolicyRoute(lab)
+                try lab.exec(lab.client, ["sysctl", "-qw", "net.ipv4.conf.c2.rp_filter=1"])
+            }
+            #expect(outcome.reasons == ["single_path/rp_filter_strict", "single_path/rp_filter_strict"])
+            #expect(outcome.objects == ["c2", "c2"])
+            #expect(outcome.warnings == ["path_rp_filter_strict"])
+            let evidence = outcome.verdicts.first?["evidence"] as? [[String: Any]] ?? []
+            #expect(evidence.contains { $0["name"] as? String == "net.ipv4.conf.c2.rp_filter" && $0["value"] as? String == "1" })
+        }
+
+        @Test("an endpoint whose device has no route to the peer: the kernel's on-link guess, nothing answers, the endpoint named")
+        func noRouteThroughDevice() throws {
+            var client = ""
+            let outcome = try Self.diagnose("dgnr") { lab in
+                client = lab.clientAddress(link: 2)
+                try Self.withoutPolicyRoute(lab)
+                // The server answers ARP on s2 only for s2's own address, as most routers do.
+                try lab.exec(lab.server, ["sysctl", "-qw", "net.ipv4.conf.s2.arp_ignore=1"])
+            }
+            #expect(outcome.reasons == ["single_path/endpoint_no_route", "single_path/endpoint_no_route"], "\(outcome.verdicts)")
+            #expect(outcome.objects.allSatisfy { $0.contains("id 1 \(client)") }, "\(outcome.objects)")
+            #expect(outcome.warnings == ["path_endpoint_no_route"])
+            let evidence = outcome.verdicts.first?["evidence"] as? [[String: Any]] ?? []
+            #expect(evidence.contains { ($0["name"] as? String ?? "").hasSuffix("from \(client) oif c2")
+                && ($0["value"] as? String ?? "").contains("assumed on the link of c2") }, "\(evidence)")
+        }
+
         @Test("a plain TCP server: fallback at the SYN+ACK")
         func plainTCP() throws {
             let outcome = try Self.diagnose("dgtc", plainTCP: true)

@@ -112,6 +112,9 @@ public enum Verdicts {
         let up = connection.subflows.filter { !Self.handshaking($0) }
         let active = up.filter { $0.isBackup != true }
         let refused = subflowCloses(events).filter { !$0.wasEstablished && $0.error != nil }
+        if !passive, let unreachable = unreachableJoin(refused, input) {
+            return unreachable
+        }
         if !passive, !refused.isEmpty {
             let peers = Set(refused.map(\.destination)).sorted().joined(separator: ", ")
             return Report.Verdict(kind: active.count >= 2 ? .multipath : .singlePath, reason: "joins_refused", object: peers,
@@ -130,6 +133,21 @@ public enum Verdicts {
                 evidence: backups.map { text("backup subflow", "\($0.localEndpoint) -> \($0.remoteEndpoint)") })
         }
         return passive ? passiveSinglePath(connection, input) : activeSinglePath(connection, events: events, input)
+    }
+
+    /// A join that failed with EHOSTUNREACH from an endpoint whose device no
+    /// table routes the peer through: the kernel guessed the peer is on that
+    /// link, asked for it there (ARP) and nobody answered.
+    static func unreachableJoin(_ refused: [SubflowClose], _ input: FindingRules.Input) -> Report.Verdict? {
+        for close in refused where close.error?.hasPrefix("EHOSTUNREACH") == true {
+            guard let endpoint = input.endpoints?.first(where: { $0.has("subflow") && $0.address.map { "\($0)" } == close.source }),
+                  let guess = kernelRoutes(endpoint, to: close.destination, input).first(where: \.assumedOnLink) else { continue }
+            return Report.Verdict(kind: .singlePath, reason: "endpoint_no_route", object: describe(endpoint),
+                explanation: "Subflow endpoint \(describe(endpoint)) has no route to the peer \(close.destination) through \(guess.boundDevice ?? "its device"): the kernel assumed the peer is on that link, asked for it there (ARP), nobody answered, and the join failed with EHOSTUNREACH. The path manager does not retry it.",
+                evidence: [text(guess.command, guess.outcome), text("sub_closed \(close.path)", close.error ?? "")],
+                needsAction: true)
+        }
+        return nil
     }
 
     // MARK: One path on the side that opened the connection
@@ -175,11 +193,11 @@ public enum Verdicts {
         }
         let peer = "\(connection.remote)"
         for endpoint in usable {
-            let checks = input.routeChecks.filter { $0.endpointID == endpoint.id && $0.destination == peer }
+            let checks = kernelRoutes(endpoint, to: peer, input)
             if !checks.isEmpty, checks.allSatisfy({ $0.interface == nil }) {
                 return single("endpoint_no_route", describe(endpoint),
                     "Subflow endpoint \(describe(endpoint)) has no route to the peer \(peer): its join cannot leave.",
-                    checks.map { text("route get \($0.destination) from \($0.source)", $0.error ?? "no route") })
+                    checks.map { text($0.command, $0.outcome) })
             }
         }
         let pending = connection.subflows.filter(Self.handshaking)
@@ -188,6 +206,16 @@ public enum Verdicts {
             return single("rp_filter_strict", device,
                 "The join from \(join.local) to \(join.remote) on \(device) has had no answer, and \(device) filters reverse paths strictly: its SYN+ACK arrives on \(device) from an address the main table routes elsewhere, and is dropped.",
                 strict + [text("subflow \(join.localEndpoint) -> \(join.remoteEndpoint)", TCPState.name(join.state))])
+        }
+        // A join waiting on a device no table routes the peer through: the
+        // kernel guessed the peer is on that link, and nothing answered there.
+        for join in pending {
+            guard let endpoint = usable.first(where: { $0.address == join.local }) else { continue }
+            let guesses = kernelRoutes(endpoint, to: "\(join.remote)", input).filter(\.assumedOnLink)
+            guard let guess = guesses.first else { continue }
+            return single("endpoint_no_route", describe(endpoint),
+                "Subflow endpoint \(describe(endpoint)) has no route to the peer \(join.remote) through \(guess.boundDevice ?? "its device"): the kernel assumes the peer is on that link and asks for it there (ARP); nothing answers, so the join waits in \(TCPState.name(join.state)).",
+                [text(guess.command, guess.outcome), text("subflow \(join.localEndpoint) -> \(join.remoteEndpoint)", TCPState.name(join.state))])
         }
         if !pending.isEmpty {
             return single("joins_unanswered", "\(pending[0].local) -> \(pending[0].remote)",
@@ -266,6 +294,7 @@ public enum Verdicts {
 
     struct SubflowClose {
         var path: String
+        var source: String
         var destination: String
         var error: String?
         /// A `sub_established` for the same ports came first: a working subflow that closed, not a refused join.
@@ -283,7 +312,8 @@ public enum Verdicts {
             if let reason = event.resetReason, reason != 0 {
                 error = (error.map { $0 + ", " } ?? "") + "MP_RST " + PathManagerEvent.resetReasonName(reason)
             }
-            return SubflowClose(path: "\(event.source.map { "\($0)" } ?? "?") -> \(destination)", destination: destination,
+            let source = event.source.map { "\($0)" } ?? "?"
+            return SubflowClose(path: "\(source) -> \(destination)", source: source, destination: destination,
                                 error: error, wasEstablished: established)
         }
     }
@@ -295,6 +325,16 @@ public enum Verdicts {
         guard max(own ?? 0, all ?? 0) == 1 else { return nil }
         return [text("net.ipv4.conf.\(device).rp_filter", own.map(String.init) ?? "?"),
                 text("net.ipv4.conf.all.rp_filter", all.map(String.init) ?? "?")]
+    }
+
+    /// The route lookups that answer as the kernel does for a subflow from
+    /// `endpoint`: bound to its `dev` when it has one, by source address alone
+    /// when not. `destination` nil: every destination looked up.
+    static func kernelRoutes(_ endpoint: Endpoint, to destination: String? = nil, _ input: FindingRules.Input) -> [RouteCheck] {
+        input.routeChecks.filter {
+            $0.endpointID == endpoint.id && (destination == nil || $0.destination == destination)
+                && ($0.boundDevice != nil) == (endpoint.interfaceIndex > 0)
+        }
     }
 
     /// An endpoint's device: its `dev`, else the interface holding its address.

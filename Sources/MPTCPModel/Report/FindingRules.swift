@@ -164,13 +164,13 @@ public enum FindingRules {
                 meaning: "Peers announced addresses (ADD_ADDR) but add_addr_accepted is 0, so no subflow is opened towards them.",
                 action: "ip mptcp limits set add_addr_accepted N if subflows to announced addresses are wanted.")
         }
-        let failedRoutes = Dictionary(grouping: input.routeChecks, by: \.endpointID).filter { _, checks in
+        hostConfiguration(input, explained: explained, into: &found)
+        let failedRoutes = (input.endpoints ?? []).map { ($0.id, Verdicts.kernelRoutes($0, input)) }.filter { _, checks in
             !checks.isEmpty && checks.allSatisfy { $0.interface == nil }
         }
-        hostConfiguration(input, explained: explained, into: &found)
-        for (id, checks) in failedRoutes.sorted(by: { $0.key < $1.key }) where !explained.contains("endpoint_no_route") {
+        for (id, checks) in failedRoutes.sorted(by: { $0.0 < $1.0 }) where !explained.contains("endpoint_no_route") {
             found.add("endpoint_without_route", .warning, "Subflow endpoint \(checks[0].source) has no route",
-                checks.map { text("route get \($0.destination) from \($0.source)", $0.error ?? "no route") } + [input.evidence("MPJoinSynTxConnectErr")],
+                checks.map { text($0.command, $0.outcome) } + [input.evidence("MPJoinSynTxConnectErr")],
                 meaning: "The kernel finds no route from endpoint id \(id)'s address: subflows from it fail at connect() (MPJoinSynTxConnectErr) or never leave.",
                 action: "Add a route for that source, usually with policy routing: ip rule add from ADDRESS table N; ip route add default via GATEWAY dev IFACE table N.")
         }
@@ -188,10 +188,13 @@ public enum FindingRules {
             guard let device = Verdicts.device(of: endpoint, input), endpoint.address?.family == IPAddress.inet,
                   let strict = Verdicts.strictReversePath(device, input), !explained.contains("rp_filter_strict") else { continue }
             // Evidence that replies on this device fail the check: the route from the endpoint's address leaves elsewhere.
-            let elsewhere = input.routeChecks.filter { $0.endpointID == endpoint.id && $0.interface != nil && $0.interface != device }
+            // The reverse-path check looks up by address, bound to no device.
+            let elsewhere = input.routeChecks.filter {
+                $0.endpointID == endpoint.id && $0.boundDevice == nil && $0.interface != nil && $0.interface != device
+            }
             guard !elsewhere.isEmpty else { continue }
             found.add("rp_filter_strict", .warning, "Strict reverse-path filtering on \(device) drops its subflows' packets",
-                strict + elsewhere.map { text("route get \($0.destination) from \($0.source)", "dev \($0.interface ?? "?")") },
+                strict + elsewhere.map { text($0.command, $0.outcome) },
                 meaning: "Subflow endpoint \(Verdicts.describe(endpoint)) uses \(device), but the routes from its address leave by another interface: packets of its subflows arriving on \(device) fail the strict rp_filter check and are dropped, so the joins never complete.",
                 action: "sysctl -w net.ipv4.conf.\(device).rp_filter=2 (loose; also check net.ipv4.conf.all.rp_filter, the larger applies), or route the endpoint's address through \(device) (ip rule add from ADDRESS table N).")
         }

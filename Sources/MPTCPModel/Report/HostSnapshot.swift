@@ -125,12 +125,40 @@ public struct RouteCheck: Sendable, Equatable, Codable {
     public var interface: String?
     /// errno name of a failed lookup (ENETUNREACH, …).
     public var error: String?
+    /// The device the lookup was bound to (the endpoint's `dev`, as the
+    /// kernel's lookup for the subflow is); nil for a lookup by source
+    /// address alone (the one reverse-path filtering makes).
+    public var boundDevice: String?
+    /// No table held a route through `boundDevice`: the kernel assumes the
+    /// destination is on that link and asks for it there (ARP), which only
+    /// works when something on the link answers for that address.
+    public var assumedOnLink: Bool
 
-    public init(endpointID: UInt8, source: String, destination: String, interface: String?, error: String?) {
+    public init(endpointID: UInt8, source: String, destination: String, interface: String?, error: String?,
+                boundDevice: String? = nil, assumedOnLink: Bool = false) {
         self.endpointID = endpointID
         self.source = source
         self.destination = destination
         self.interface = interface
         self.error = error
+        self.boundDevice = boundDevice
+        self.assumedOnLink = assumedOnLink
     }
+
+    /// How `ip route get` asks the same question.
+    public var command: String {
+        "route get \(destination) from \(source)" + (boundDevice.map { " oif \($0)" } ?? "")
+    }
+
+    /// What the answer says, in a few words.
+    public var outcome: String {
+        if let interface {
+            return assumedOnLink ? "no route in any table: assumed on the link of \(interface)" : "dev \(interface)"
+        }
+        return error ?? "no route"
+    }
+
+    /// The kernel's subflow from this endpoint would not reach the
+    /// destination by a route: none at all, or only the on-link guess.
+    public var withoutRoute: Bool { interface == nil || assumedOnLink }
 }

@@ -45,7 +45,9 @@ public enum SnapshotArchive {
         for (name, text) in snapshot.sysctlFiles.sorted(by: { $0.key < $1.key }) { add("sysctl/\(name)", text) }
         add("interfaces", snapshot.interfaces.entries.map { "\($0.name)|\($0.index)|\($0.address)|\($0.prefixLength)" }.joined(separator: "\n")
             + "\n" + snapshot.interfaces.namesByIndex.sorted { $0.key < $1.key }.map { "\($0.value)|\($0.key)||" }.joined(separator: "\n"))
-        add("routes", snapshot.routeChecks.map { "\($0.endpointID)|\($0.source)|\($0.destination)|\($0.interface ?? "")|\($0.error ?? "")" }.joined(separator: "\n"))
+        add("routes", snapshot.routeChecks.map {
+            "\($0.endpointID)|\($0.source)|\($0.destination)|\($0.interface ?? "")|\($0.error ?? "")|\($0.boundDevice ?? "")|\($0.assumedOnLink ? "onlink" : "")"
+        }.joined(separator: "\n"))
         add("rp_filter", snapshot.rpFilter.sorted { $0.key < $1.key }.map { "\($0.key)|\($0.value)" }.joined(separator: "\n"))
         add("errors", snapshot.collectionErrors.joined(separator: "\n"))
         // Entries are dated with the second sample's time, as tar -tv shows.
@@ -90,9 +92,12 @@ public enum SnapshotArchive {
             }
         }
         let routes = lines("routes").compactMap { fields -> RouteCheck? in
-            guard fields.count == 5, let id = UInt8(fields[0]) else { return nil }
+            // Five fields in archives of earlier versions, seven since lookups bound to the endpoint's device.
+            guard fields.count == 5 || fields.count == 7, let id = UInt8(fields[0]) else { return nil }
             return RouteCheck(endpointID: id, source: fields[1], destination: fields[2],
-                              interface: fields[3].isEmpty ? nil : fields[3], error: fields[4].isEmpty ? nil : fields[4])
+                              interface: fields[3].isEmpty ? nil : fields[3], error: fields[4].isEmpty ? nil : fields[4],
+                              boundDevice: fields.count == 7 && !fields[5].isEmpty ? fields[5] : nil,
+                              assumedOnLink: fields.count == 7 && fields[6] == "onlink")
         }
         var rpFilter: [String: Int] = [:]
         for fields in lines("rp_filter") where fields.count == 2 {

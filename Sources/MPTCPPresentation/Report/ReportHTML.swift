@@ -64,7 +64,7 @@ public enum ReportHTML {
             html += "<p>\(escape(ReportRenderer.limitsText(limits)))</p>\n"
         }
         if !report.pathManager.routeChecks.isEmpty {
-            html += "<p>Routes from each subflow endpoint (ip route get DESTINATION from ADDRESS):</p>\n"
+            html += "<p>\(escape(ReportRenderer.routesIntroduction))</p>\n"
             html += table(["endpoint", "route get", "result"], ReportRenderer.routeRows(report))
         }
         return html

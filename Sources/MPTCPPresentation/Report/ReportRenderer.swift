@@ -71,7 +71,7 @@ public enum ReportRenderer {
         }, empty: "No endpoint.")
         if let limits = report.pathManager.limits { out.paragraph(limitsText(limits)) }
         if !report.pathManager.routeChecks.isEmpty {
-            out.paragraph("Routes from each subflow endpoint (ip route get DESTINATION from ADDRESS):")
+            out.paragraph(routesIntroduction)
             out.table(["endpoint", "route get", "result"], routeRows(report))
         }
     }
@@ -153,9 +153,12 @@ public enum ReportRenderer {
         "Limits: subflows \(limits.subflows.map(String.init) ?? "?"), add_addr_accepted \(limits.addAddrAccepted.map(String.init) ?? "?")."
     }
 
+    /// One sentence before the route table, in every format.
+    static let routesIntroduction = "Routes from each subflow endpoint (ip route get DESTINATION from ADDRESS, and with oif DEV for an endpoint with a device, as its subflows are bound to it):"
+
     static func routeRows(_ report: Report) -> [[String]] {
         report.pathManager.routeChecks.map {
-            [String($0.endpointID), "\($0.destination) from \($0.source)", $0.interface.map { "dev \($0)" } ?? ($0.error ?? "no route")]
+            [String($0.endpointID), "\($0.destination) from \($0.source)" + ($0.boundDevice.map { " oif \($0)" } ?? ""), $0.outcome]
         }
     }
 
