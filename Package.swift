@@ -21,6 +21,7 @@
 //   MPTCPModel/Counters         the counter catalogue (the one table of counters, roles and Case diagrams) and series names
 //   MPTCPModel/Connections      connections and subflows joined from the dumps, their typed words (enums inside, strings at the edges), per-interface bytes, their series
 //   MPTCPModel/PathManager      endpoints, limits, sysctls and events as series
+//   MPTCPModel/Ledger           the subflow ledger: destroy notifications and events queued for a scrape, each connection's life, its histograms and the recently closed
 //   MPTCPModel/Live             the view model of /api/v1/snapshot and mptcp-top, and its JSON
 //   MPTCPModel/Report           the report: host snapshot, findings, archive format
 //   MPTCPModel/Probe            the MPTCP probe: targets and the allow-list, modules, what a probe saw, its verdict and series

@@ -14,18 +14,36 @@ public final class ConnectionsCollector: Collector {
     private let reader: NamespaceReader
     /// The path-manager events kept (own namespace only), for the verdicts.
     private let recentEvents: (@Sendable () -> [PathManagerEvent]?)?
+    /// The subflow ledger's source: destroy notifications and events queued
+    /// between scrapes (nil: the ledger is turned off).
+    private let ledger: SubflowCloseListener?
+    private let clock: @Sendable () -> Double
     private struct State {
         var bytes = InterfaceByteCounters()
+        var lifecycle: ConnectionLifecycle
         var loggedMissing: Set<ConnectionSnapshot.MissingField> = []
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     public init(reader: NamespaceReader, options: ConnectionFamilies.Options = .init(), logger: Logger? = nil,
-                recentEvents: (@Sendable () -> [PathManagerEvent]?)? = nil) {
+                recentEvents: (@Sendable () -> [PathManagerEvent]?)? = nil,
+                ledger: SubflowCloseListener? = nil, lifecycle: ConnectionLifecycle.Options = .init(),
+                clock: @escaping @Sendable () -> Double = PathManagerEventListener.now) {
         self.reader = reader
         self.recentEvents = recentEvents
         self.options = options
         self.logger = logger
+        self.ledger = ledger
+        self.clock = clock
+        state = Mutex(State(lifecycle: ConnectionLifecycle(options: lifecycle)))
+    }
+
+    /// Whether the kernel's destroy notifications are received (nil: the ledger is off).
+    public var ledgerAvailable: Bool? { ledger.map(\.isListening) }
+
+    /// The connections that ended last, oldest first (the live views and the report).
+    public func recentlyClosed() -> [ClosedConnection] {
+        state.withLock { $0.lifecycle.recentlyClosed }
     }
 
     /// - Parameter openReader: opens the sock_diag socket; again after a
@@ -36,6 +54,29 @@ public final class ConnectionsCollector: Collector {
     }
 
     public func collect() throws -> [MetricFamily] {
+        let read = try update()
+        return ConnectionFamilies.families(
+            read.snapshot, interfaceBytes: read.totals, decodeErrors: read.decodeErrors, options: options,
+            tally: read.tally) + (verdicts(read.snapshot).map(ConnectionFamilies.verdictFamilies) ?? [])
+            + read.ledger
+    }
+
+    /// One reading of the connections with the ledger brought up to date:
+    /// what `/metrics` serves, and what `/api/v1/snapshot` shows (so both
+    /// views advance the same ledger, whichever is asked).
+    public func readConnections() throws -> ConnectionSnapshot {
+        try update().snapshot
+    }
+
+    private struct Update {
+        var snapshot: ConnectionSnapshot
+        var totals: [String: InterfaceByteCounters.Bytes]
+        var tally: ConnectionFamilies.SubflowTally
+        var decodeErrors: Int
+        var ledger: [MetricFamily]
+    }
+
+    private func update() throws -> Update {
         try state.withLock { state in
             // The byte counters and the subflow tallies are kept as the join
             // attaches each subflow, while the kernel fills the next datagram.
@@ -56,11 +97,47 @@ public final class ConnectionsCollector: Collector {
                 }
                 state.loggedMissing = missing
             }
+            let reception = settleLedger(result.snapshot, bytes: &bookkeeping.bytes, lifecycle: &state.lifecycle)
             let totals = bookkeeping.bytes.finishUpdate()
-            return ConnectionFamilies.families(
-                result.snapshot, interfaceBytes: totals, decodeErrors: result.decodeErrors.count, options: options,
-                tally: bookkeeping.tally) + (verdicts(result.snapshot).map(ConnectionFamilies.verdictFamilies) ?? [])
+            state.lifecycle.settle(now: clock())
+            ledger?.inbox.withLock { inbox in
+                inbox.forget(state.lifecycle.finishedTuples)
+                inbox.learn(cookies: bookkeeping.bytes.liveCookies)
+            }
+            return Update(snapshot: result.snapshot, totals: totals, tally: bookkeeping.tally, decodeErrors: result.decodeErrors.count,
+                          ledger: LedgerFamilies.families(state.lifecycle, bytes: bookkeeping.bytes, reception: reception))
         }
+    }
+
+    /// Applies what arrived since the last scrape, after this scrape's dump
+    /// was recorded and before subflows gone from it are closed: the events,
+    /// then each destroy notification with its final bytes (once: a subflow
+    /// this dump saw just before it closed is taken out of the dump's sums).
+    private func settleLedger(_ snapshot: ConnectionSnapshot, bytes: inout InterfaceByteCounters,
+                              lifecycle: inout ConnectionLifecycle) -> LedgerFamilies.Reception {
+        guard let ledger else {
+            lifecycle.observe(snapshot, time: clock())
+            return LedgerFamilies.Reception(available: false)
+        }
+        let (drained, reception) = ledger.inbox.withLock { inbox in
+            (inbox.drain(), LedgerFamilies.Reception(
+                available: ledger.isListening, subflowNotifications: inbox.subflowNotifications,
+                otherNotifications: inbox.otherSockets, lost: inbox.lost, malformed: inbox.malformed, overflow: inbox.overflow))
+        }
+        // Interfaces are read only when something needs naming.
+        var table: InterfaceTable?
+        func name(_ bound: UInt32, _ tuple: SubflowTuple) -> String? {
+            if table == nil { table = InterfaceTable.read() }
+            return table?.name(boundIndex: bound, local: tuple.local, remote: tuple.remote)
+        }
+        lifecycle.apply(drained.events, interface: name)
+        lifecycle.observe(snapshot, time: clock())
+        for close in drained.closes {
+            let interface = bytes.interface(ofCookie: close.cookie) ?? name(close.boundInterface, close.tuple) ?? "unknown"
+            lifecycle.destroyed(close, interface: interface)
+            bytes.close(close, interface: interface)
+        }
+        return reception
     }
 
     private static let mptcpOnly = NetstatParser.Selection(["MPTcpExt": nil])

@@ -20,6 +20,7 @@ public final class LiveSnapshotReader: Sendable {
     private let reader: NamespaceReader
     private let events: PathManagerEventsSupervisor?
     private let runners: Runners
+    private let ledger: ConnectionsCollector?
 
     struct Runners: Sendable {
         let counters: BlockingRunner<NetstatTable>
@@ -37,12 +38,19 @@ public final class LiveSnapshotReader: Sendable {
     /// - Parameters:
     ///   - reader: the namespace's reader, shared with the collectors.
     ///   - timeout: the deadline of each source in ``read()``.
-    public init(reader: NamespaceReader, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10)) {
+    ///   - ledger: the connections collector of `/metrics`, when it keeps the
+    ///     subflow ledger: connections are read through it (advancing the
+    ///     ledger), and the connections it saw end are listed.
+    public init(reader: NamespaceReader, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10),
+                ledger: ConnectionsCollector? = nil) {
         self.reader = reader
         self.events = events
+        self.ledger = ledger
         runners = Runners(
             counters: BlockingRunner(name: "snapshot.counters", timeout: timeout) { try reader.counters() },
-            connections: BlockingRunner(name: "snapshot.connections", timeout: timeout) { try reader.connections().snapshot },
+            connections: BlockingRunner(name: "snapshot.connections", timeout: timeout) {
+                try ledger?.readConnections() ?? reader.connections().snapshot
+            },
             pathManager: BlockingRunner(name: "snapshot.path_manager", timeout: timeout) { try Self.readPathManager(reader) },
             sysctls: BlockingRunner(name: "snapshot.sysctl", timeout: timeout) { try reader.sysctls() })
     }
@@ -68,7 +76,7 @@ public final class LiveSnapshotReader: Sendable {
             do { return .success(try body()) } catch { return .failure(RunFailure("\(error)")) }
         }
         return assemble(counters: result { try reader.counters() },
-                        connections: result { try reader.connections().snapshot },
+                        connections: result { try ledger?.readConnections() ?? reader.connections().snapshot },
                         pathManager: result { try Self.readPathManager(reader) },
                         sysctls: result { try reader.sysctls() })
     }
@@ -91,10 +99,15 @@ public final class LiveSnapshotReader: Sendable {
         var recent: [PathManagerEvent]?
         if let events, events.reasonNotListening == nil { recent = events.recorder.snapshot.recent }
         let host = HostIdentity.read()
-        return LiveSnapshot.make(
+        var live = LiveSnapshot.make(
             time: PathManagerEventListener.now(), hostname: host.hostname, kernel: host.kernel,
             netstat: table, connections: snapshot, endpoints: pm?.endpoints, limits: pm?.limits, sysctls: mptcpSysctls,
             interfaceNames: pm?.interfaceNames ?? InterfaceTable.read().namesByIndex, events: recent, errors: errors)
+        if let ledger {
+            live.closed = Array(ledger.recentlyClosed().reversed())
+            live.ledgerAvailable = ledger.ledgerAvailable
+        }
+        return live
     }
 
     static func readPathManager(_ reader: NamespaceReader) throws -> PathManagerState {

@@ -105,6 +105,18 @@ public struct ServeCommand: AsyncParsableCommand {
             help: "With per-connection series, publish at most this many connections (the rest are counted in mptcp_exporter_connection_series_dropped).")
     var maxConnections: Int = 200
 
+    @Flag(name: .customLong("collector.connections.ledger"), inversion: .prefixedNo,
+          help: "Receive the kernel's TCP destroy notifications (sock_diag, CAP_NET_ADMIN) so that per-interface bytes include every subflow's final values, and follow each connection's life (histograms, recently closed). Every TCP socket freed in the namespace is then reported to the exporter (README \"Subflow ledger\" says what it costs).")
+    var ledgerEnabled = true
+
+    @Option(name: .customLong("collector.connections.ledger.max-tracked"), parsing: .unconditional,
+            help: "Connections the ledger follows at once; beyond, new ones are counted in mptcp_ledger_overflow_total.")
+    var ledgerMaxTracked: Int = 100_000
+
+    @Option(name: .customLong("collector.connections.closed-kept"), parsing: .unconditional,
+            help: "Connections that ended kept for /api/v1/snapshot and mptcp-top (0 keeps none).")
+    var closedKept: Int = 64
+
     @Option(name: .customLong("probe.config.file"),
             help: "Probe configuration (modules and allowed_targets, README \"MPTCP probe\"): serves /probe?target=HOST:PORT&module=NAME. Without it, /probe does not exist: nothing is probed that the configuration does not allow.")
     var probeConfigFile: String?
@@ -117,6 +129,10 @@ public struct ServeCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard probeMaxConcurrent >= 1, probeMaxConcurrent <= 256 else { throw ValidationError("--probe.max-concurrent must be between 1 and 256") }
+        guard ledgerMaxTracked >= 1, ledgerMaxTracked <= 10_000_000 else {
+            throw ValidationError("--collector.connections.ledger.max-tracked must be between 1 and 10000000")
+        }
+        guard closedKept >= 0, closedKept <= 10_000 else { throw ValidationError("--collector.connections.closed-kept must be between 0 and 10000") }
         guard pmEventsRecheck.isFinite, pmEventsRecheck >= 0.1, pmEventsRecheck <= 3600 else {
             throw ValidationError("--collector.pm-events.recheck-interval must be between 0.1 and 3600 seconds")
         }
@@ -163,11 +179,19 @@ public struct ServeCommand: AsyncParsableCommand {
         // One reader per namespace: /metrics and /api/v1/snapshot read through the same sockets.
         let reader = NamespaceReader(procfs: procfs)
         let namespaceReaders = NamespaceReaders()
-        let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger)
+        // The subflow ledger of the exporter's own namespace: destroy
+        // notifications, and the path-manager events that name subflows.
+        let ledger = connectionsCollector && ledgerEnabled && !namespaces.enabled ? Self.ledgerListener(logger: logger) : nil
+        var onEvents: (@Sendable ([PathManagerEvent]) -> Void)?
+        if let ledger {
+            onEvents = { (new: [PathManagerEvent]) in ledger.inbox.withLock { inbox in inbox.offer(new) } }
+        }
+        let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger,
+                                           onEvents: onEvents)
         // The verdicts of the exporter's own namespace also use the events kept (the only namespace listened to).
         let recentEvents: @Sendable () -> [PathManagerEvent]? = { events.reasonNotListening == nil ? events.recorder.snapshot.recent : nil }
         var collectors = kernelCollectors(namespaces: namespaces, reader: reader, namespaceReaders: namespaceReaders,
-                                          recentEvents: recentEvents, logger: logger)
+                                          recentEvents: recentEvents, ledger: ledger, logger: logger)
         collectors.append(PathManagerEventsCollector(supervisor: events))
         // /api/v1/snapshot reads through deadline runners as /metrics does (--collector.timeout per source).
         let snapshot: @Sendable () async -> LiveSnapshot
@@ -175,7 +199,8 @@ public struct ServeCommand: AsyncParsableCommand {
             let live = NamespacesSnapshotReader(options: namespaces, events: events, timeout: .seconds(collectorTimeout), readers: namespaceReaders)
             snapshot = { await live.read() }
         } else {
-            let live = LiveSnapshotReader(reader: reader, events: events, timeout: .seconds(collectorTimeout))
+            let live = LiveSnapshotReader(reader: reader, events: events, timeout: .seconds(collectorTimeout),
+                                          ledger: collectors.lazy.compactMap { $0 as? ConnectionsCollector }.first)
             snapshot = { await live.read() }
         }
         logger.info("starting mptcp-exporter", metadata: [
@@ -227,7 +252,8 @@ extension ServeCommand {
     /// The collectors that read the kernel, as the flags ask: one per source
     /// over the exporter's namespace, or one over every watched namespace.
     func kernelCollectors(namespaces: NamespaceDiscovery.Options, reader: NamespaceReader, namespaceReaders: NamespaceReaders,
-                          recentEvents: @escaping @Sendable () -> [PathManagerEvent]?, logger: Logger) -> [any Collector] {
+                          recentEvents: @escaping @Sendable () -> [PathManagerEvent]?, ledger: SubflowCloseListener?,
+                          logger: Logger) -> [any Collector] {
         let connectionOptions = ConnectionFamilies.Options(perConnection: perConnection, maxConnections: maxConnections)
         if namespaces.enabled {
             // Every namespace, the exporter's own included (namespace="host"), through one collector.
@@ -242,7 +268,9 @@ extension ServeCommand {
         var collectors: [any Collector] = []
         if netstatCollector { collectors.append(NetstatCollector(reader: reader, logger: logger)) }
         if connectionsCollector {
-            collectors.append(ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger, recentEvents: recentEvents))
+            collectors.append(ConnectionsCollector(
+                reader: reader, options: connectionOptions, logger: logger, recentEvents: recentEvents, ledger: ledger,
+                lifecycle: .init(maximumTracked: ledgerMaxTracked, keepClosed: closedKept)))
         }
         if pathManagerCollector { collectors.append(PathManagerCollector(reader: reader)) }
         if sysctlCollector { collectors.append(SysctlCollector(reader: reader)) }
@@ -264,11 +292,34 @@ extension ServeCommand {
         }
     }
 
+    static func datagramHandler(_ onEvents: (@Sendable ([PathManagerEvent]) -> Void)?) -> (@Sendable ([UInt8], [PathManagerEvent]) -> Void)? {
+        guard let onEvents else { return nil }
+        return { (_: [UInt8], events: [PathManagerEvent]) in
+            if !events.isEmpty { onEvents(events) }
+        }
+    }
+
+    /// Subscribes to the kernel's TCP destroy notifications in this
+    /// namespace; without the privilege, says so once and returns nil (the
+    /// byte counters then stop at the last scrape that saw each subflow).
+    static func ledgerListener(logger: Logger) -> SubflowCloseListener? {
+        let listener = SubflowCloseListener()
+        if case let .unavailable(reason) = listener.state {
+            logger.warning("TCP destroy notifications unavailable: per-interface bytes count each subflow up to the last scrape that saw it",
+                           metadata: ["reason": "\(reason)"])
+            return nil
+        }
+        logger.info("receiving TCP destroy notifications (subflow ledger)")
+        return listener
+    }
+
     /// Starts the supervisor that decides whether to listen to path-manager
     /// events, logging each change of decision.
     static func eventsSupervisor(mode: EventsMode, procfs: String, recheck: Double, capacity: Int,
-                                 logger: Logger) -> PathManagerEventsSupervisor {
-        PathManagerEventsSupervisor(mode: mode.supervisorMode, procfs: procfs, recheck: recheck, capacity: capacity, onChange: { change in
+                                 logger: Logger, onEvents: (@Sendable ([PathManagerEvent]) -> Void)? = nil) -> PathManagerEventsSupervisor {
+        PathManagerEventsSupervisor(mode: mode.supervisorMode, procfs: procfs, recheck: recheck, capacity: capacity,
+                                    onDatagram: datagramHandler(onEvents),
+                                    onChange: { change in
             if change.listening {
                 logger.info("listening to path-manager events", metadata: ["mode": "\(mode.rawValue)"])
             } else if mode == .off {

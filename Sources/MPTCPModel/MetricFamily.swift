@@ -2,7 +2,7 @@
 /// HELP and TYPE, and its samples.
 public struct MetricFamily: Sendable, Equatable {
     public enum MetricType: String, Sendable {
-        case counter, gauge, untyped
+        case counter, gauge, untyped, histogram
     }
 
     public var name: String
@@ -27,14 +27,18 @@ public struct MetricFamily: Sendable, Equatable {
 public struct Sample: Sendable, Equatable {
     public var labels: [(name: String, value: String)]
     public var value: SampleValue
+    /// Appended to the family's name: `_bucket`, `_sum`, `_count` for the
+    /// samples of a histogram, empty otherwise.
+    public var suffix: String
 
-    public init(labels: [(name: String, value: String)] = [], value: SampleValue) {
+    public init(labels: [(name: String, value: String)] = [], value: SampleValue, suffix: String = "") {
         self.labels = labels
         self.value = value
+        self.suffix = suffix
     }
 
     public static func == (lhs: Sample, rhs: Sample) -> Bool {
-        lhs.value == rhs.value && lhs.labels.count == rhs.labels.count
+        lhs.value == rhs.value && lhs.suffix == rhs.suffix && lhs.labels.count == rhs.labels.count
             && zip(lhs.labels, rhs.labels).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 }

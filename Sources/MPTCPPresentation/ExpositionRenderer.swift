@@ -35,9 +35,12 @@ public enum ExpositionRenderer {
             out.append(UInt8(ascii: " "))
             append(family.type.rawValue, to: &out)
             out.append(UInt8(ascii: "\n"))
-            let samples = sortedSamples(family.samples)
+            // A histogram's samples come in the order the format wants
+            // (each series' buckets by rising le, then _sum and _count).
+            let samples = family.type == .histogram ? family.samples : sortedSamples(family.samples)
             for sample in samples {
                 append(family.name, to: &out)
+                if !sample.suffix.isEmpty { append(sample.suffix, to: &out) }
                 if !sample.labels.isEmpty {
                     out.append(UInt8(ascii: "{"))
                     for (index, label) in sample.labels.enumerated() {

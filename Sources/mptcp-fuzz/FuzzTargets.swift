@@ -47,6 +47,28 @@ enum FuzzTargets {
         let snapshot = ConnectionJoiner.join(raw: raw)
         _ = ConnectionFamilies.families(snapshot, interfaceBytes: [:], decodeErrors: 0,
                                         options: .init(perConnection: true, maxConnections: 50))
+        // The same bytes as destroy notifications, through the ledger.
+        var inbox = LedgerInbox(capacity: 64)
+        var bytes = InterfaceByteCounters()
+        var lifecycle = ConnectionLifecycle(options: .init(maximumTracked: 16, keepClosed: 4))
+        bytes.beginUpdate()
+        for subflow in snapshot.connections.flatMap(\.subflows) { bytes.record(subflow) }
+        inbox.learn(cookies: Set(snapshot.connections.flatMap(\.subflows).map(\.cookie)))
+        lifecycle.observe(snapshot, time: 1)
+        for datagram in datagrams {
+            let (messages, _) = NetlinkMessages.split(ByteView(datagram))
+            for message in messages {
+                guard let socket = DiagSocket(message, infoKind: .tcp), let close = SubflowClose(socket, time: 2) else { continue }
+                if inbox.admits(cookie: close.cookie, tuple: close.tuple) { inbox.offer(close) }
+            }
+        }
+        for close in inbox.drain().closes {
+            lifecycle.destroyed(close, interface: "x")
+            bytes.close(close, interface: "x")
+        }
+        _ = bytes.finishUpdate()
+        lifecycle.settle(now: 10)
+        _ = LedgerFamilies.families(lifecycle, bytes: bytes, reception: .init(available: true))
     }
 
     /// Generic netlink replies and events of mptcp_pm and the controller.

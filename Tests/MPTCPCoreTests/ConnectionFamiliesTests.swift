@@ -70,6 +70,9 @@ struct ConnectionFamiliesTests {
 
         let empty = counters.update(with: ConnectionSnapshot())
         #expect(empty["c1"]?.acked == acked + 1000)
+        #expect(counters.liveCookies.isEmpty)
+        // Gone subflows wait three updates for a late destroy notification, then are forgotten.
+        for _ in 0..<3 { #expect(counters.update(with: ConnectionSnapshot())["c1"]?.acked == acked + 1000) }
         #expect(counters.trackedSubflows == 0, "nothing remembered once the subflows are gone")
     }
 

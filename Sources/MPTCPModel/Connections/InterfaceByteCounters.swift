@@ -4,11 +4,17 @@
 /// Summing the byte counters of the subflows open now would drop whenever a
 /// connection closes, which Prometheus reads as a counter reset. Instead each
 /// subflow (keyed by its socket cookie) is remembered with the values of the
-/// last scrape that saw it; when it is gone, those values move into a per-
-/// interface total of closed subflows. So the counters cover every subflow
-/// seen by at least one scrape, up to that scrape: bytes a subflow carried
-/// after the last scrape before it closed, and subflows that lived entirely
-/// between two scrapes, are not counted. They start at 0 when the exporter starts.
+/// last scrape that saw it, and leaves in one of two ways:
+/// - ``close(_:interface:)``: the kernel's destroy notification gave its
+///   final values, which join the per-interface total of closed subflows
+///   (also for a subflow no scrape saw: it lived between two scrapes);
+/// - gone from a dump with no notification: the values of the last scrape
+///   that saw it join the total (the notification is lost, or not listened
+///   to); a notification arriving later adds what was missing.
+/// So with notifications every byte is counted exactly once; without them
+/// the bytes a subflow carried after the last scrape before it closed, and
+/// subflows that lived entirely between two scrapes, are not counted. They
+/// start at 0 when the exporter starts.
 public struct InterfaceByteCounters: Sendable {
     public struct Bytes: Sendable, Equatable {
         public var acked: UInt64 = 0
@@ -24,6 +30,12 @@ public struct InterfaceByteCounters: Sendable {
             received &+= other.received
             retransmitted &+= other.retransmitted
         }
+        /// What `self` has beyond `earlier`, field by field, never below 0.
+        func minus(_ earlier: Bytes) -> Bytes {
+            Bytes(acked: acked > earlier.acked ? acked - earlier.acked : 0,
+                  received: received > earlier.received ? received - earlier.received : 0,
+                  retransmitted: retransmitted > earlier.retransmitted ? retransmitted - earlier.retransmitted : 0)
+        }
     }
 
     /// A subflow as the last scrape that saw it saw it.
@@ -37,11 +49,51 @@ public struct InterfaceByteCounters: Sendable {
     private var live: [UInt64: LiveSubflow] = [:]
     private var closed: [String: Bytes] = [:]
     private var generation: UInt64 = 0
+    /// Subflows gone from a dump without a notification, kept for a few
+    /// updates in case the notification was only late (the kernel sends it
+    /// from a work queue, after the socket left the tables).
+    private var swept: [UInt64: LiveSubflow] = [:]
+    /// Updates a swept subflow waits for its notification.
+    static let sweptGenerations: UInt64 = 3
+
+    /// Subflows counted from a notification, and gone without one (their
+    /// bytes counted up to the last scrape that saw them).
+    public private(set) var closedByNotification: UInt64 = 0
+    public private(set) var closedWithoutNotification: UInt64 = 0
 
     public init() {}
 
-    /// Number of subflows remembered (bounded by the subflows open at the last scrape).
-    public var trackedSubflows: Int { live.count }
+    /// Number of subflows remembered (bounded by the subflows open at the last
+    /// scrape, and those gone in the last three).
+    public var trackedSubflows: Int { live.count + swept.count }
+
+    /// The cookies of the subflows open at the last update.
+    public var liveCookies: Set<UInt64> { Set(live.keys) }
+
+    /// Whether a subflow with this cookie is remembered (open at the last
+    /// update, or gone recently without a notification), and on which interface.
+    public func interface(ofCookie cookie: UInt64) -> String? {
+        live[cookie]?.interface ?? swept[cookie]?.interface
+    }
+
+    /// A subflow's destroy notification with its final values. Between
+    /// ``beginUpdate()`` and ``finishUpdate()``, after the dump was recorded,
+    /// so that a subflow the dump saw just before it closed is not counted
+    /// twice. `interface`: where it ran, for a subflow no dump saw.
+    public mutating func close(_ notification: SubflowClose, interface: String) {
+        let cookie = notification.cookie
+        if let previous = live.removeValue(forKey: cookie) {
+            if previous.generation == generation { sums.subtract(previous.bytes, from: previous.interface) }
+            closed[previous.interface, default: Bytes()].add(notification.bytes)
+        } else if let previous = swept.removeValue(forKey: cookie) {
+            // Its last-seen values are already in the total: add what it carried since.
+            closed[previous.interface, default: Bytes()].add(notification.bytes.minus(previous.bytes))
+            closedWithoutNotification &-= 1
+        } else {
+            closed[interface, default: Bytes()].add(notification.bytes)
+        }
+        closedByNotification &+= 1
+    }
 
     /// Bytes of the subflows recorded since ``beginUpdate()``.
     private var sums = InterfaceSums()
@@ -72,7 +124,13 @@ public struct InterfaceByteCounters: Sendable {
             closed[subflow.interface, default: Bytes()].add(subflow.bytes)
             gone.append(cookie)
         }
-        for cookie in gone { live.removeValue(forKey: cookie) }
+        for cookie in gone {
+            swept[cookie] = live.removeValue(forKey: cookie)
+            closedWithoutNotification &+= 1
+        }
+        if !swept.isEmpty {
+            swept = swept.filter { generation &- $0.value.generation <= Self.sweptGenerations }
+        }
         var totals = closed
         for (slot, name) in sums.names.enumerated() { totals[name, default: Bytes()].add(sums.bytes[slot]) }
         sums = InterfaceSums()

@@ -33,6 +33,12 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
     /// Who each merged namespace belongs to, by the cgroup path of a process
     /// in it (`docker container 4c1ea3f0a5b9`, a pod, a systemd unit), when known.
     public var namespaceOwners: [String: String]?
+    /// Connections that ended recently, most recent first, as the subflow
+    /// ledger saw them; absent when the ledger does not run here.
+    public var closed: [ClosedConnection]?
+    /// Whether the kernel's destroy notifications were received (exact
+    /// final bytes); absent when the ledger does not run here.
+    public var ledgerAvailable: Bool?
 
     public struct ConnectionEntry: Sendable, Codable, Equatable {
         public var token: String

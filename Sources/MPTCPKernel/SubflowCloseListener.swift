@@ -1,0 +1,116 @@
+import MPTCPWire
+import MPTCPModel
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Receives the kernel's TCP destroy notifications (`NETLINK_SOCK_DIAG`
+/// multicast groups `SKNLGRP_INET_TCP_DESTROY` = 1 and
+/// `SKNLGRP_INET6_TCP_DESTROY` = 3) on a dedicated thread, and keeps those of
+/// MPTCP subflows in a ``LedgerInbox`` for the next scrape.
+///
+/// What a listener does to the host, measured on 6.18 (README, BENCHMARKS.md):
+/// - the check is per network namespace (`sock_net(sk)->diag_nlsk`): only
+///   sockets of the namespace listened in are reported;
+/// - while anyone listens there, every TCP socket freed in that namespace,
+///   MPTCP or not, is reported: the kernel builds a message with its
+///   `tcp_info` in a work queue and multicasts it. Nothing else changes:
+///   unlike the path-manager event group, no kernel behaviour depends on it;
+/// - subscribing needs CAP_NET_ADMIN in the namespace's user namespace (the
+///   family lets only privileged sockets receive multicast).
+public final class SubflowCloseListener: Sendable {
+    public enum State: Sendable, Equatable {
+        case listening
+        case unavailable(String)
+    }
+
+    public static let groups: [UInt32] = [1, 3]    // SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET6_TCP_DESTROY
+    /// Receive buffer asked for: 4 MiB hold about 10,000 notifications.
+    static let receiveBuffer: Int32 = 4 << 20
+
+    public let inbox: Mutex<LedgerInbox>
+    private let stateBox: Mutex<State>
+    private let stopFlag = Atomic<Bool>(false)
+    private let membership: Mutex<UncheckedSendableBox<NetlinkSocket>?>
+
+    /// Subscribes and starts the thread, in the calling thread's network
+    /// namespace; on failure the listener exists, says why in ``state``, and
+    /// receives nothing.
+    public init(capacity: Int = 200_000, clock: @escaping @Sendable () -> Double = PathManagerEventListener.now) {
+        inbox = Mutex(LedgerInbox(capacity: capacity))
+        membership = Mutex(nil)
+        let socket: NetlinkSocket
+        do {
+            socket = try NetlinkSocket(protocol: NetlinkSocket.sockDiag)
+            for group in Self.groups { try socket.subscribe(group: group) }
+            try socket.setReceiveTimeout(seconds: 30)
+        } catch {
+            let hint = error.code == EPERM ? " (receiving TCP destroy notifications needs CAP_NET_ADMIN)" : ""
+            stateBox = Mutex(.unavailable("\(error)\(hint)"))
+            return
+        }
+        // Larger than the default (about 200 KiB) so that a burst of closes
+        // between two wake-ups is not dropped; SO_RCVBUFFORCE needs
+        // CAP_NET_ADMIN (held, since the subscription succeeded), SO_RCVBUF is capped by rmem_max.
+        var size = Self.receiveBuffer
+        if setsockopt(socket.fileDescriptor, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            _ = setsockopt(socket.fileDescriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        stateBox = Mutex(.listening)
+        let box = UncheckedSendableBox(socket)
+        membership.withLock { $0 = box }
+        KernelThread.start(name: "mptcp-tcp-destroy") { [self] in
+            self.run(socket: box.value, clock: clock)
+        }
+    }
+
+    public var state: State { stateBox.withLock { $0 } }
+    public var isListening: Bool { state == .listening }
+
+    /// Leaves both groups before returning; the thread ends at its next wake.
+    public func stop() {
+        stopFlag.store(true, ordering: .relaxed)
+        membership.withLock { box in
+            guard let socket = box?.value else { return }
+            for group in Self.groups { _ = try? socket.unsubscribe(group: group) }
+            box = nil
+        }
+        stateBox.withLock { if case .listening = $0 { $0 = .unavailable("stopped") } }
+    }
+
+    private func run(socket: NetlinkSocket, clock: @Sendable () -> Double) {
+        while !stopFlag.load(ordering: .relaxed) {
+            do {
+                let datagram = try socket.receive()
+                let time = clock()
+                var answer = NetlinkAnswer()
+                var malformed: UInt64 = 0
+                answer.absorb(ByteView(datagram)) { message in
+                    guard message.type == SockDiagRequest.messageType else { return }
+                    // The header first: most notifications on a busy host are
+                    // plain TCP, dropped without decoding their tcp_info.
+                    guard let header = InetDiagMessage(message.payload) else { malformed &+= 1; return }
+                    let tuple = SubflowTuple(local: header.source, localPort: header.sourcePort,
+                                             remote: header.destination, remotePort: header.destinationPort)
+                    guard inbox.withLock({ $0.admits(cookie: header.cookie, tuple: tuple) }),
+                          let decoded = DiagSocket(message, infoKind: .tcp),
+                          let close = SubflowClose(decoded, time: time) else { return }
+                    inbox.withLock { $0.offer(close) }
+                }
+                malformed &+= UInt64(answer.decodeErrors.count)
+                if malformed > 0 { inbox.withLock { $0.malformed &+= malformed } }
+            } catch {
+                switch error.code {
+                case EAGAIN, EWOULDBLOCK:
+                    continue
+                case ENOBUFS:
+                    inbox.withLock { $0.lost &+= 1 }
+                default:
+                    stateBox.withLock { $0 = .unavailable("\(error)") }
+                    return
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import MPTCPWire
+
+/// A connection that ended, as the ledger saw it: for the recently-closed
+/// list of `/api/v1/snapshot`, `mptcp-top` and the report.
+public struct ClosedConnection: Sendable, Codable, Equatable {
+    public struct Subflow: Sendable, Codable, Equatable {
+        public var local: String
+        public var remote: String
+        public var interface: String
+        public var bytesAcked: UInt64
+        public var bytesReceived: UInt64
+        /// How it ended: `with_connection`, an errno name or `MP_RST <reason>`
+        /// from its `sub_closed` event, or `unobserved` (no notification).
+        public var end: String
+        /// Seconds from its establishment to its destroy notification, when both were seen.
+        public var lifetime: Double?
+        /// Its byte counts are the kernel's final values (false: the last scrape's).
+        public var exact: Bool
+    }
+
+    public struct InterfaceBytes: Sendable, Codable, Equatable {
+        public var interface: String
+        public var bytesAcked: UInt64
+        public var bytesReceived: UInt64
+    }
+
+    public var token: String
+    public var local: String
+    public var remote: String
+    /// When it ended (CLOCK_REALTIME seconds).
+    public var endedAt: Double
+    /// Seconds from `created` to `closed`; nil when its start was not seen
+    /// (it opened before the exporter, or without path-manager events).
+    public var duration: Double?
+    /// Why it ended as far as the kernel said: `closed` (the path manager's
+    /// `closed` event), or `gone` (absent from a dump, no event).
+    public var end: String
+    public var subflows: [Subflow]
+    public var interfaces: [InterfaceBytes]
+
+    public var bytes: UInt64 { subflows.reduce(0) { $0 &+ $1.bytesAcked &+ $1.bytesReceived } }
+}
