@@ -15,28 +15,44 @@ public final class ConnectionsCollector: Collector {
     /// The path-manager events kept (own namespace only), for the verdicts.
     private let recentEvents: (@Sendable () -> [PathManagerEvent]?)?
     /// The subflow ledger's source: destroy notifications and events queued
-    /// between scrapes (nil: the ledger is turned off).
-    private let ledger: SubflowCloseListener?
+    /// between scrapes (nil: the ledger is turned off, or not opened yet).
+    private let ledgerBox: Mutex<SubflowCloseListener?>
+    private var ledger: SubflowCloseListener? { ledgerBox.withLock { $0 } }
+    /// Opens the listener at the first reading, on the thread that reads (for
+    /// a watched namespace, one that entered it: the subscription is made in
+    /// the namespace of the thread that opens the socket).
+    private let openLedger: (@Sendable () -> SubflowCloseListener?)?
     private let clock: @Sendable () -> Double
     private struct State {
         var bytes = InterfaceByteCounters()
         var lifecycle: ConnectionLifecycle
         var loggedMissing: Set<ConnectionSnapshot.MissingField> = []
+        var ledgerOpened = false
     }
     private let state: Mutex<State>
 
+    /// - Parameters:
+    ///   - ledger: a listener already receiving in this namespace.
+    ///   - openLedger: or how to open one at the first reading.
     public init(reader: NamespaceReader, options: ConnectionFamilies.Options = .init(), logger: Logger? = nil,
                 recentEvents: (@Sendable () -> [PathManagerEvent]?)? = nil,
-                ledger: SubflowCloseListener? = nil, lifecycle: ConnectionLifecycle.Options = .init(),
+                ledger: SubflowCloseListener? = nil, openLedger: (@Sendable () -> SubflowCloseListener?)? = nil,
+                lifecycle: ConnectionLifecycle.Options = .init(),
                 clock: @escaping @Sendable () -> Double = PathManagerEventListener.now) {
         self.reader = reader
         self.recentEvents = recentEvents
         self.options = options
         self.logger = logger
-        self.ledger = ledger
+        ledgerBox = Mutex(ledger)
+        self.openLedger = openLedger
         self.clock = clock
-        state = Mutex(State(lifecycle: ConnectionLifecycle(options: lifecycle)))
+        state = Mutex(State(lifecycle: ConnectionLifecycle(options: lifecycle), ledgerOpened: ledger != nil))
     }
+
+    /// Leaves the notification groups: the namespace is not held by this
+    /// exporter once its collector is dropped (the receiving thread ends at
+    /// its next wake, within 30 s, and closes the socket).
+    deinit { ledgerBox.withLock { $0?.stop() } }
 
     /// Whether the kernel's destroy notifications are received (nil: the ledger is off).
     public var ledgerAvailable: Bool? { ledger.map(\.isListening) }
@@ -78,6 +94,11 @@ public final class ConnectionsCollector: Collector {
 
     private func update() throws -> Update {
         try state.withLock { state in
+            if !state.ledgerOpened {
+                state.ledgerOpened = true
+                let opened = openLedger?()
+                ledgerBox.withLock { $0 = opened }
+            }
             // The byte counters and the subflow tallies are kept as the join
             // attaches each subflow, while the kernel fills the next datagram.
             var bookkeeping = SubflowBookkeeping()

@@ -20,10 +20,18 @@ public final class NamespacesCollector: Collector {
     /// namespace's reader (whose sockets were opened inside it).
     final class Bundle: Sendable {
         let collectors: [any Collector]
-        init(reader: NamespaceReader, connectionOptions: ConnectionFamilies.Options, enabled: Set<String>, logger: Logger?) {
+        @Sendable static func openListener() -> SubflowCloseListener? {
+            let listener = SubflowCloseListener()
+            return listener.isListening ? listener : nil
+        }
+
+        init(reader: NamespaceReader, connectionOptions: ConnectionFamilies.Options, ledger: LedgerOptions, enabled: Set<String>, logger: Logger?) {
+            // The ledger's listener is opened by the first collection, on the thread that entered the namespace.
+            let open: (@Sendable () -> SubflowCloseListener?)? = ledger.enabled ? Self.openListener : nil
             let all: [any Collector] = [
                 NetstatCollector(reader: reader, logger: logger),
-                ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger),
+                ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger, openLedger: open,
+                                     lifecycle: ledger.lifecycle),
                 PathManagerCollector(reader: reader),
                 SysctlCollector(reader: reader),
             ]
@@ -32,14 +40,27 @@ public final class NamespacesCollector: Collector {
     }
     private let bundles = Mutex<[UInt64: Bundle]>([:])
 
+    /// The subflow ledger in each watched namespace (destroy notifications,
+    /// received in the namespace; no path-manager events there).
+    public struct LedgerOptions: Sendable {
+        public var enabled: Bool
+        public var lifecycle: ConnectionLifecycle.Options
+        public init(enabled: Bool = true, lifecycle: ConnectionLifecycle.Options = .init()) {
+            self.enabled = enabled
+            self.lifecycle = lifecycle
+        }
+    }
+    private let ledger: LedgerOptions
+
     /// - Parameters:
     ///   - readers: the per-namespace readers, shared with `/api/v1/snapshot`.
     ///   - enabled: names of the per-namespace collectors to run
     ///     (`netstat`, `connections`, `path_manager`, `sysctl`).
     public init(options: NamespaceDiscovery.Options, connectionOptions: ConnectionFamilies.Options,
                 enabled: Set<String> = ["netstat", "connections", "path_manager", "sysctl"], readers: NamespaceReaders = NamespaceReaders(),
-                logger: Logger?) {
+                ledger: LedgerOptions = LedgerOptions(), logger: Logger?) {
         self.options = options
+        self.ledger = ledger
         self.connectionOptions = connectionOptions
         self.enabled = enabled
         self.readers = readers
@@ -54,7 +75,8 @@ public final class NamespacesCollector: Collector {
             bundles = bundles.filter { live.contains($0.key) }
             return namespaces.map { namespace in
                 let bundle = bundles[namespace.inode]
-                    ?? Bundle(reader: readers.reader(for: namespace), connectionOptions: connectionOptions, enabled: enabled, logger: logger)
+                    ?? Bundle(reader: readers.reader(for: namespace), connectionOptions: connectionOptions, ledger: ledger,
+                              enabled: enabled, logger: logger)
                 bundles[namespace.inode] = bundle
                 return (namespace, bundle)
             }
@@ -96,7 +118,7 @@ public final class NamespacesCollector: Collector {
                 for family in families {
                     var labelled = family
                     labelled.samples = family.samples.map { sample in
-                        Sample(labels: [("namespace", namespace.label)] + sample.labels, value: sample.value)
+                        Sample(labels: [("namespace", namespace.label)] + sample.labels, value: sample.value, suffix: sample.suffix)
                     }
                     if merged[family.name] == nil {
                         order.append(family.name)

@@ -263,7 +263,10 @@ extension ServeCommand {
             if pathManagerCollector { enabled.insert("path_manager") }
             if sysctlCollector { enabled.insert("sysctl") }
             return [NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, enabled: enabled,
-                                        readers: namespaceReaders, logger: logger)]
+                                        readers: namespaceReaders,
+                                        ledger: .init(enabled: ledgerEnabled,
+                                                      lifecycle: .init(maximumTracked: ledgerMaxTracked, keepClosed: closedKept)),
+                                        logger: logger)]
         }
         var collectors: [any Collector] = []
         if netstatCollector { collectors.append(NetstatCollector(reader: reader, logger: logger)) }
