@@ -55,6 +55,25 @@ public final class LiveSnapshotReader: Sendable {
             sysctls: BlockingRunner(name: "snapshot.sysctl", timeout: timeout) { try reader.sysctls() })
     }
 
+    /// A reader that keeps this namespace's subflow ledger between reads (the
+    /// local `mptcp-top`): destroy notifications, and the path-manager
+    /// events its supervisor receives, so that connections that end are
+    /// listed with their final bytes. Called on a thread in the namespace
+    /// to watch: the sockets are opened there.
+    public static func keepingLedger(procfs: String, netDirectory: String? = nil, eventsMode: PathManagerEventsSupervisor.Mode,
+                                     ledger: Bool = true, keepClosed: Int = 64) -> LiveSnapshotReader {
+        let listener = ledger ? SubflowCloseListener() : nil
+        let receiving = listener?.isListening == true ? listener : nil
+        let supervisor = PathManagerEventsSupervisor(
+            mode: eventsMode, procfs: procfs,
+            onDatagram: receiving.map { listener in { @Sendable (_: [UInt8], events: [PathManagerEvent]) in
+                if !events.isEmpty { listener.inbox.withLock { $0.offer(events) } }
+            } })
+        let reader = NamespaceReader(procfs: procfs, netDirectory: netDirectory)
+        let collector = ConnectionsCollector(reader: reader, ledger: receiving, lifecycle: .init(keepClosed: keepClosed))
+        return LiveSnapshotReader(reader: reader, events: supervisor, ledger: ledger ? collector : nil)
+    }
+
     /// - Parameter netDirectory: where netstat and snmp are: `<procfs>/net` by
     ///   default, `/proc/thread-self/net` for a thread that entered another namespace.
     public convenience init(procfs: String, netDirectory: String? = nil, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10)) {

@@ -138,7 +138,7 @@ public enum TopRenderer {
                 + "F " + Columns.right("SEND/s", 7) + Columns.right("RECV/s", 7) + Columns.right("RETR", 5) + Columns.right("IDLE", 6), .bold)]]
         if rows.isEmpty {
             lines.append([Frame.Span(state.current == nil ? "waiting for the first refresh…" : "no MPTCP connection" + (state.filter.isEmpty ? "" : " matches the filter"), .dim)])
-            return lines
+            return lines + closedLines(state, width: width, room: height - lines.count)
         }
         // Keep the selection visible: scroll by whole rows.
         let room = max(1, height - 1)
@@ -164,6 +164,31 @@ public enum TopRenderer {
                 lines += subflowLines(c, width: width, bothEnds: both || state.allSubflows, owners: state.current?.namespaceOwners)
                     .prefix(max(0, height - lines.count))
             }
+        }
+        return lines + closedLines(state, width: width, room: height - lines.count)
+    }
+
+    /// Seconds a connection that ended stays listed.
+    static let closedVisible = 30.0
+
+    /// Connections that ended in the last ``closedVisible`` seconds, most
+    /// recent first, flagged `x`: when, after how long, how each subflow
+    /// ended, the final bytes per interface.
+    static func closedLines(_ state: TopState, width: Int, room: Int) -> [[Frame.Span]] {
+        guard room >= 2, let current = state.current, let closed = current.closed else { return [] }
+        let recent = closed.filter { current.time - $0.endedAt <= closedVisible && current.time >= $0.endedAt - 1 }
+            .filter { state.filter.isEmpty || "\($0.token) \($0.local) \($0.remote)".contains(state.filter) }
+        guard !recent.isEmpty else { return [] }
+        var lines: [[Frame.Span]] = [[Frame.Span(Columns.pad(" ENDED (last \(Int(closedVisible)) s)", width), .bold)]]
+        for entry in recent.prefix(room - 1) {
+            let ago = formatDuration(max(0, current.time - entry.endedAt))
+            let lived = entry.duration.map { " after \(formatDuration($0))" } ?? ""
+            let bytes = entry.interfaces.map { "\($0.interface) \(Columns.human(Double($0.bytesAcked)))" }.joined(separator: " ")
+            let ends = (entry.namespace.map { "[\($0)] " } ?? "") + (width >= 110 ? "\(entry.local) -> \(entry.remote)" : entry.remote)
+            let text = "x" + Columns.pad(entry.token, 9) + Columns.pad(ends, max(20, width - 52) - 1) + " "
+                + "\(ago) ago\(lived), \(entry.subflows.count) sf, \(bytes); \(entry.endSummary)"
+            let failed = entry.subflows.contains { $0.end != "with_connection" && $0.end != "closed" }
+            lines.append([Frame.Span(Columns.pad(text, width), failed ? .alert : .dim)])
         }
         return lines
     }
@@ -297,6 +322,17 @@ public enum TopRenderer {
         case .listen: return "LISTN"
         case .newSynReceived, .boundInactive, .unknown: return String(state.rawValue.prefix(5))
         }
+    }
+
+    /// `0.25s`, `3.4s`, `42s`, `5m07s`, `3h12m`.
+    static func formatDuration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "-" }
+        if seconds < 1 { return String(Double(Int(seconds * 100)) / 100) + "s" }
+        if seconds < 10 { return String(Double(Int(seconds * 10)) / 10) + "s" }
+        let whole = Int(seconds.rounded(.down))
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return "\(whole / 60)m" + (whole % 60 < 10 ? "0" : "") + "\(whole % 60)s" }
+        return "\(whole / 3600)h" + (whole % 3600 / 60 < 10 ? "0" : "") + "\(whole % 3600 / 60)m"
     }
 
     static func formatInterval(_ seconds: Double) -> String {

@@ -37,6 +37,10 @@ struct TopCommand: ParsableCommand {
     @Option(help: "Listen to path-manager events (local source only): auto (only while no network namespace of the host uses the userspace path manager, where any listener makes the kernel accept subflows as if a daemon ran), on, off.")
     var events: EventsMode = .auto
 
+    @Flag(inversion: .prefixedNo,
+          help: "Keep the subflow ledger (local source only): the kernel's TCP destroy notifications, so that connections that end stay listed for 30 s, marked x, with how they ended and their final bytes.")
+    var ledger = true
+
     @Option(name: .customLong("path.procfs"), help: "procfs mount point (local source).")
     var procfs: String = "/proc"
 
@@ -63,11 +67,11 @@ struct TopCommand: ParsableCommand {
             // Each namespace is read on a thread that entered it; its reader and
             // event listener are created there, so their sockets belong to it.
             let namespaces = try NamespaceSelection.resolve(netns)
-            let (events, procfs) = (self.events, self.procfs)
+            let (events, procfs, ledger) = (self.events, self.procfs, self.ledger)
             let readers = try NamespaceSelection.each(namespaces) { () -> LiveSnapshotReader in
-                // The supervisor's threads start here, so they live in this namespace too.
-                let supervisor = PathManagerEventsSupervisor(mode: events.supervisorMode, procfs: procfs)
-                return LiveSnapshotReader(procfs: procfs, netDirectory: "/proc/thread-self/net", events: supervisor)
+                // The supervisor's and the ledger's threads start here, so they live in this namespace too.
+                LiveSnapshotReader.keepingLedger(procfs: procfs, netDirectory: "/proc/thread-self/net",
+                                                 eventsMode: events.supervisorMode, ledger: ledger)
             }
             let pairs = zip(namespaces, readers.map(\.value)).map { ($0, $1) }
             fetch = {
@@ -84,8 +88,7 @@ struct TopCommand: ParsableCommand {
             }
             sourceLabel = "local"
         } else {
-            let supervisor = PathManagerEventsSupervisor(mode: events.supervisorMode, procfs: procfs)
-            let reader = LiveSnapshotReader(procfs: procfs, events: supervisor)
+            let reader = LiveSnapshotReader.keepingLedger(procfs: procfs, eventsMode: events.supervisorMode, ledger: ledger)
             fetch = { reader.readNow() }
             sourceLabel = "local"
         }

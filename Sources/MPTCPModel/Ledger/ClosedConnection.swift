@@ -37,6 +37,14 @@ public struct ClosedConnection: Sendable, Codable, Equatable {
     public var end: String
     public var subflows: [Subflow]
     public var interfaces: [InterfaceBytes]
+    /// The watched namespace it was in, when a snapshot merges several.
+    public var namespace: String?
+
+    /// How its subflows ended, in a few words: `closed`, or the errors by interface (`c2 ECONNRESET`).
+    public var endSummary: String {
+        let errors = subflows.filter { $0.end != "with_connection" }.map { "\($0.interface) \($0.end)" }
+        return ([end] + errors).joined(separator: "; ")
+    }
 
     public var bytes: UInt64 { subflows.reduce(0) { $0 &+ $1.bytesAcked &+ $1.bytesReceived } }
 }

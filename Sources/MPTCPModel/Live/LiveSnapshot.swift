@@ -183,6 +183,8 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
         merged.endpoints = []
         merged.events = []
         merged.errors = []
+        merged.closed = nil
+        merged.ledgerAvailable = nil
         for (namespace, part) in parts {
             merged.connections += part.connections.map { var entry = $0; entry.namespace = namespace; return entry }
             for (name, value) in part.counters { merged.counters[name, default: 0] &+= value }
@@ -192,7 +194,12 @@ public struct LiveSnapshot: Sendable, Codable, Equatable {
             merged.events += part.events.map { var event = $0; event.summary = "[\(namespace)] " + event.summary; return event }
             merged.errors += part.errors.map { "[\(namespace)] " + $0 }
             merged.eventsAvailable = merged.eventsAvailable || part.eventsAvailable
+            if let closed = part.closed {
+                merged.closed = (merged.closed ?? []) + closed.map { var entry = $0; entry.namespace = namespace; return entry }
+                merged.ledgerAvailable = (merged.ledgerAvailable ?? false) || part.ledgerAvailable == true
+            }
         }
+        merged.closed?.sort { $0.endedAt > $1.endedAt }
         merged.events.sort { $0.time > $1.time }
         merged.namespaces = parts.count > 1 ? parts.map(\.namespace) : nil
         return merged
