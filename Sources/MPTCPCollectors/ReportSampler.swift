@@ -16,8 +16,10 @@ public enum ReportSampler {
     /// - Parameters:
     ///   - reader: the namespace's reader.
     ///   - procfs: where the surveyed namespace's sysctls are (the event rule).
+    ///   - ledger: follow the connections that end during the interval
+    ///     (the kernel's TCP destroy notifications and the events).
     public static func sample(reader: NamespaceReader, procfs: String, interval: Double,
-                              events: PathManagerEventsSupervisor.Mode) -> HostSnapshot {
+                              events: PathManagerEventsSupervisor.Mode, ledger: Bool = true) -> HostSnapshot {
         var errors: [String] = []
         func note(_ error: String) { if !errors.contains(error) { errors.append(error) } }
         func counters() -> HostSnapshot.Sample {
@@ -35,9 +37,17 @@ public enum ReportSampler {
         // while any namespace of the host uses the userspace path manager).
         let raw = Mutex<[[UInt8]]>([])
         let changes = Mutex<[Bool]>([])
+        // The ledger: notifications of subflows the first dump saw or an event named.
+        let listener = ledger ? SubflowCloseListener() : nil
+        let receiving = listener?.isListening == true ? listener : nil
         let supervisor = PathManagerEventsSupervisor(mode: events, procfs: procfs, recheck: 1,
-                                                     onDatagram: { datagram, _ in raw.withLock { $0.append(datagram) } },
+                                                     onDatagram: { datagram, decoded in
+                                                         raw.withLock { $0.append(datagram) }
+                                                         if !decoded.isEmpty { receiving?.inbox.withLock { $0.offer(decoded) } }
+                                                     },
                                                      onChange: { change in changes.withLock { $0.append(change.listening) } })
+        let follower = receiving.map { ConnectionsCollector(reader: reader, ledger: $0, lifecycle: .init(keepClosed: 10_000)) }
+        _ = try? follower?.readConnections()
         let listenedAtStart = supervisor.listener != nil
         let unavailable = supervisor.reasonNotListening
         let first = counters()
@@ -48,6 +58,14 @@ public enum ReportSampler {
             remaining -= step
         }
         let second = counters()
+        // The notifications of the last closes arrive from a kernel work queue: a moment for them.
+        var closed: [ClosedConnection]?
+        if let follower {
+            usleep(200_000)
+            _ = try? follower.readConnections()
+            closed = follower.recentlyClosed()
+        }
+        listener?.stop()
         let listenedThroughout = changes.withLock { $0 == [true] }
         let reasonAtEnd = supervisor.reasonNotListening ?? "a namespace switched to the userspace path manager"
         supervisor.stop()
@@ -88,6 +106,11 @@ public enum ReportSampler {
                                                      : unavailable,
             routeChecks: routes, collectionErrors: errors)
         snapshot.rpFilter = rpFilter
+        snapshot.closedConnections = closed
+        if closed == nil {
+            snapshot.ledgerUnavailableReason = !ledger ? "not followed (--no-ledger)"
+                : listener.map { if case let .unavailable(reason) = $0.state { return reason } else { return "not receiving" } } ?? "not receiving"
+        }
         return snapshot
     }
 }

@@ -185,8 +185,9 @@ public enum TopRenderer {
             let lived = entry.duration.map { " after \(formatDuration($0))" } ?? ""
             let bytes = entry.interfaces.map { "\($0.interface) \(Columns.human(Double($0.bytesAcked)))" }.joined(separator: " ")
             let ends = (entry.namespace.map { "[\($0)] " } ?? "") + (width >= 110 ? "\(entry.local) -> \(entry.remote)" : entry.remote)
+            // How it ended first: on a narrow screen the numbers are what is cut.
             let text = "x" + Columns.pad(entry.token, 9) + Columns.pad(ends, max(20, width - 52) - 1) + " "
-                + "\(ago) ago\(lived), \(entry.subflows.count) sf, \(bytes); \(entry.endSummary)"
+                + "\(entry.endSummary) · \(ago) ago\(lived) · \(entry.subflows.count) sf · \(bytes)"
             let failed = entry.subflows.contains { $0.end != "with_connection" && $0.end != "closed" }
             lines.append([Frame.Span(Columns.pad(text, width), failed ? .alert : .dim)])
         }
@@ -328,7 +329,10 @@ public enum TopRenderer {
     static func formatDuration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "-" }
         if seconds < 1 { return String(Double(Int(seconds * 100)) / 100) + "s" }
-        if seconds < 10 { return String(Double(Int(seconds * 10)) / 10) + "s" }
+        if seconds < 10 {
+            let tenths = Int(seconds * 10)
+            return (tenths % 10 == 0 ? String(tenths / 10) : String(Double(tenths) / 10)) + "s"
+        }
         let whole = Int(seconds.rounded(.down))
         if whole < 60 { return "\(whole)s" }
         if whole < 3600 { return "\(whole / 60)m" + (whole % 60 < 10 ? "0" : "") + "\(whole % 60)s" }

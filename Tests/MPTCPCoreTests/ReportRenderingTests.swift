@@ -19,7 +19,48 @@ struct ReportRenderingTests {
         snapshot.interfaces = SockDiagFixture.clientInterfaces
         snapshot.eventsRaw = try SockDiagFixture.datagramsAt("genl-6.18-cli/events.bin")
         snapshot.eventsUnavailableReason = nil
+        snapshot.closedConnections = Self.closed
         return ReportBuilder.build(snapshot)
+    }
+
+    /// Two connections the ledger saw end: a clean close, and one whose join was aborted.
+    static let closed: [ClosedConnection] = [
+        ClosedConnection(token: "4aafa5fa", local: "10.77.1.1:46244", remote: "10.77.1.2:5201", endedAt: 1_764_053_470, duration: 2.5, end: "closed",
+                         subflows: [.init(local: "10.77.1.1:46244", remote: "10.77.1.2:5201", interface: "c1", bytesAcked: 100_002, bytesReceived: 1,
+                                          end: "with_connection", lifetime: 2.5, exact: true),
+                                    .init(local: "10.77.2.1:50391", remote: "10.77.1.2:5201", interface: "c2", bytesAcked: 2, bytesReceived: 1,
+                                          end: "with_connection", lifetime: 2.4, exact: true)],
+                         interfaces: [.init(interface: "c1", bytesAcked: 100_002, bytesReceived: 1), .init(interface: "c2", bytesAcked: 2, bytesReceived: 1)]),
+        ClosedConnection(token: "c15f7436", local: "10.77.1.1:46252", remote: "10.77.1.2:5201", endedAt: 1_764_053_471, duration: nil, end: "gone",
+                         subflows: [.init(local: "10.77.2.1:51533", remote: "10.77.1.2:5201", interface: "c2", bytesAcked: 1, bytesReceived: 0,
+                                          end: "ECONNABORTED", lifetime: nil, exact: false)],
+                         interfaces: [.init(interface: "c2", bytesAcked: 1, bytesReceived: 0)]),
+    ]
+
+    @Test("connections that ended: listed in every format; the archive keeps them; a stranger's closed.json that does not decode is an error")
+    func endedConnections() throws {
+        let report = try Self.report()
+        #expect(report.ended.available && report.ended.list.map(\.token) == ["4aafa5fa", "c15f7436"])
+        let text = ReportRenderer.render(report, style: .text)
+        #expect(text.contains("2 connections ended during the interval, 1 with a subflow that ended on an error or reset"), "\(text)")
+        #expect(text.contains("gone; c2 ECONNABORTED"))
+        #expect(ReportRenderer.render(report, style: .markdown).contains("| 4aafa5fa | 10.77.1.1:46244 | 10.77.1.2:5201 | 2.5 s | 2 | c1 100002, c2 2 | closed |"))
+        #expect(ReportHTML.render(report).contains("<h2>Connections that ended</h2>"))
+
+        var snapshot = try FindingRulesTests.snapshot()
+        snapshot.closedConnections = Self.closed
+        let decoded = try SnapshotArchive.decode(SnapshotArchive.encode(snapshot))
+        #expect(decoded.closedConnections == Self.closed)
+        snapshot.closedConnections = nil
+        snapshot.ledgerUnavailableReason = "not followed (--no-ledger)"
+        let without = ReportBuilder.build(try SnapshotArchive.decode(SnapshotArchive.encode(snapshot)))
+        #expect(!without.ended.available && without.ended.unavailableReason == "not followed (--no-ledger)")
+
+        var entries = try Tar.read(SnapshotArchive.encode(snapshot))
+        entries.append(.init(name: "ledger/closed.json", contents: Array("{\"not\": \"a list\"}".utf8)))
+        let hostile = try SnapshotArchive.decode(Tar.write(entries, modificationTime: 0))
+        #expect(hostile.closedConnections == nil)
+        #expect(hostile.collectionErrors.contains { $0.hasPrefix("ledger/closed.json: not a list of closed connections") })
     }
 
     /// Tables of a Markdown source: runs of lines starting with `|`, with their column counts.
@@ -106,7 +147,7 @@ struct ReportRenderingTests {
         #expect(text.contains("1 MPTCP connection (") && text.contains("1 subflow, 1 listener."))
         #expect(text.contains("0 events during the interval."))
         for line in text.split(separator: "\n") where line.hasSuffix(":") {
-            #expect(line.hasSuffix("its flow:") || line.hasSuffix("bound to it):") || line.hasSuffix("each:"), "dangling colon: \(line)")
+            #expect(line.hasSuffix("its flow:") || line.hasSuffix("bound to it):") || line.hasSuffix("each:") || line.hasSuffix("notifications:"), "dangling colon: \(line)")
         }
     }
 

@@ -121,6 +121,35 @@ extension KernelSuites {
             let listed = subflows.compactMap { ($0["bytes_acked"] as? NSNumber)?.doubleValue }.reduce(0, +)
             #expect(listed == c1 + c2, "the list adds up to the counters")
             #expect(closed.filter { ($0["remote"] as? String ?? "").hasPrefix("[") }.count == Self.v6Connections)
+
+            // mptcp-top, watching this exporter under tmux: the connections that ended, marked x, with how they ended.
+            if Command.which("tmux") != nil {
+                let tmux = try Tmux(command: "ip netns exec \(lab.client) \(Products.top) --interval 0.5 --source http://127.0.0.1:\(exporter.port)")
+                let screen = try tmux.waitFor { $0.contains("ENDED (last 30 s)") && $0.contains("ECONNABORTED") }
+                let rows = screen.split(separator: "\n").filter { $0.hasPrefix("x") }
+                #expect(rows.count >= 10, "\(screen)")
+                #expect(rows.contains { $0.contains("closed; c2 ECONNABORTED") } && rows.contains { $0.contains("closed ·") }, "\(screen)")
+                try tmux.keys("q")
+            }
+        }
+
+        @Test("report: the connections that ended during its interval, with their final bytes and how they ended")
+        func report() throws {
+            let lab = try NetnsLab(tag: "ldgr")
+            defer { lab.destroy() }
+            let text = try ReportEndToEndTests.report(lab, interval: 6, arguments: ["--events", "auto"]) {
+                _ = try lab.transfer(connections: 40, bytes: 30_000, subflows: 2)
+            }
+            let report = try ReportEndToEndTests.json(text)
+            let ended = try #require(report["ended"] as? [String: Any])
+            #expect(ended["available"] as? Bool == true, "\(ended)")
+            let list = ended["list"] as? [[String: Any]] ?? []
+            #expect(list.count == 40)
+            #expect(list.allSatisfy { ($0["subflows"] as? [[String: Any]])?.count == 2 && $0["end"] as? String == "closed" })
+            let acked = list.flatMap { $0["subflows"] as? [[String: Any]] ?? [] }.compactMap { ($0["bytes_acked"] as? NSNumber)?.intValue }
+            #expect(acked.reduce(0, +) >= 40 * 30_000)
+            let markdown = try lab.exec(lab.client, [Products.exporter, "report", "--interval", "1", "--format", "markdown"])
+            #expect(markdown.contains("## Connections that ended"), "\(markdown)")
         }
 
         @Test("without CAP_NET_ADMIN: notifications still arrive, no events: subflows a scrape saw are exact, those between scrapes are not counted")

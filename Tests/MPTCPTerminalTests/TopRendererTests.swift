@@ -113,6 +113,45 @@ struct TopRendererTests {
         #expect(text.components(separatedBy: "namespace netns-4026533763:").count == 2, "only under the expanded connection")
     }
 
+    /// Two connections that ended: one cleanly 4 s before the snapshot, one
+    /// whose join was aborted, 12 s before; and one too old to show.
+    static func withClosed(_ snapshot: LiveSnapshot) -> LiveSnapshot {
+        var tagged = snapshot
+        func sub(_ local: String, _ interface: String, _ acked: UInt64, _ end: String) -> ClosedConnection.Subflow {
+            .init(local: local, remote: "10.77.1.2:5201", interface: interface, bytesAcked: acked, bytesReceived: 1, end: end, lifetime: 1, exact: true)
+        }
+        tagged.closed = [
+            ClosedConnection(token: "4aafa5fa", local: "10.77.1.1:46244", remote: "10.77.1.2:5201", endedAt: snapshot.time - 4, duration: 2.5,
+                             end: "closed", subflows: [sub("10.77.1.1:46244", "c1", 100_002, "with_connection"), sub("10.77.2.1:50391", "c2", 2, "with_connection")],
+                             interfaces: [.init(interface: "c1", bytesAcked: 100_002, bytesReceived: 1), .init(interface: "c2", bytesAcked: 2, bytesReceived: 1)]),
+            ClosedConnection(token: "c15f7436", local: "10.77.1.1:46252", remote: "10.77.1.2:5201", endedAt: snapshot.time - 12, duration: 0.4,
+                             end: "closed", subflows: [sub("10.77.1.1:46252", "c1", 200_001, "with_connection"), sub("10.77.2.1:51533", "c2", 1, "ECONNABORTED")],
+                             interfaces: [.init(interface: "c1", bytesAcked: 200_001, bytesReceived: 0), .init(interface: "c2", bytesAcked: 1, bytesReceived: 0)]),
+            ClosedConnection(token: "0badc0de", local: "10.77.1.1:40000", remote: "10.77.1.2:5201", endedAt: snapshot.time - 45, duration: nil,
+                             end: "gone", subflows: [], interfaces: []),
+        ]
+        tagged.ledgerAvailable = true
+        return tagged
+    }
+
+    @Test("connections that ended in the last 30 s: marked x, how they ended first, the failed one in the alert style")
+    func endedConnections() {
+        let state = Self.state(Self.busy.map(Self.withClosed))
+        let frame = TopRenderer.render(state, width: 80, height: 24)
+        let text = frame.plain(height: 24)
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("x") }
+        #expect(rows.count == 2, "\(text)")
+        #expect(rows[0].hasPrefix("x4aafa5fa ") && rows[0].contains("closed · 4s ago after 2.5s"), "\(rows[0])")
+        #expect(rows[1].contains("closed; c2 ECONNABORTED"), "\(rows[1])")
+        #expect(text.contains(" ENDED (last 30 s)"))
+        #expect(!text.contains("0badc0de"), "older than 30 s")
+        let styles = frame.lines.filter { $0.first?.text.hasPrefix("x") == true }.map { $0.first?.style }
+        #expect(styles == [.dim, .alert])
+        // The filter applies to them too.
+        let filtered = Self.state(Self.busy.map(Self.withClosed)) { $0.filter = "c15f" }
+        #expect(!TopRenderer.render(filtered, width: 80, height: 24).plain(height: 24).contains("x4aafa5fa"))
+    }
+
     @Test("80x24: the counters view (Case diagrams with rates)")
     func counters80() throws {
         let state = Self.state(Self.busy) { $0.view = .counters }

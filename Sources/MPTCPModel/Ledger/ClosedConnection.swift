@@ -16,12 +16,43 @@ public struct ClosedConnection: Sendable, Codable, Equatable {
         public var lifetime: Double?
         /// Its byte counts are the kernel's final values (false: the last scrape's).
         public var exact: Bool
+
+        public init(local: String, remote: String, interface: String, bytesAcked: UInt64, bytesReceived: UInt64,
+                    end: String, lifetime: Double?, exact: Bool) {
+            self.local = local
+            self.remote = remote
+            self.interface = interface
+            self.bytesAcked = bytesAcked
+            self.bytesReceived = bytesReceived
+            self.end = end
+            self.lifetime = lifetime
+            self.exact = exact
+        }
     }
 
     public struct InterfaceBytes: Sendable, Codable, Equatable {
         public var interface: String
         public var bytesAcked: UInt64
         public var bytesReceived: UInt64
+
+        public init(interface: String, bytesAcked: UInt64, bytesReceived: UInt64) {
+            self.interface = interface
+            self.bytesAcked = bytesAcked
+            self.bytesReceived = bytesReceived
+        }
+    }
+
+    public init(token: String, local: String, remote: String, endedAt: Double, duration: Double?, end: String,
+                subflows: [Subflow], interfaces: [InterfaceBytes], namespace: String? = nil) {
+        self.token = token
+        self.local = local
+        self.remote = remote
+        self.endedAt = endedAt
+        self.duration = duration
+        self.end = end
+        self.subflows = subflows
+        self.interfaces = interfaces
+        self.namespace = namespace
     }
 
     public var token: String

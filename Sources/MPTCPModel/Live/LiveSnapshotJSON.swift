@@ -17,8 +17,13 @@ public enum LiveSnapshotJSON {
 
     /// Bytes from an exporter, trusted for nothing: a decoding error, never a trap.
     public static func decode(_ bytes: [UInt8]) throws -> LiveSnapshot {
+        try decodeAny(LiveSnapshot.self, bytes)
+    }
+
+    /// The same decoding for the other documents (the ledger's closed connections in an archive).
+    public static func decodeAny<Value: Decodable>(_ type: Value.Type, _ bytes: [UInt8]) throws -> Value {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(LiveSnapshot.self, from: Data(bytes))
+        return try decoder.decode(type, from: Data(bytes))
     }
 }

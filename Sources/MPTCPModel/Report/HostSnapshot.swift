@@ -35,6 +35,10 @@ public struct HostSnapshot: Sendable {
     public var eventsUnavailableReason: String?
     /// Route lookups from each subflow endpoint (see ``RouteCheck``).
     public var routeChecks: [RouteCheck]
+    /// Connections that ended during the interval, as the subflow ledger saw
+    /// them (nil: the ledger did not run, `ledgerUnavailableReason` says why).
+    public var closedConnections: [ClosedConnection]?
+    public var ledgerUnavailableReason: String?
     /// Problems met while collecting (kept in the report, not fatal).
     public var collectionErrors: [String]
     /// `net.ipv4.conf.<name>.rp_filter` by interface name, and `all`

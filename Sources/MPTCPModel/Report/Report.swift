@@ -18,6 +18,16 @@ public struct Report: Sendable, Codable, Equatable {
     public var events: Events
     public var findings: [Finding]
     public var collectionErrors: [String]
+    /// Connections that ended during the interval (the subflow ledger).
+    public var ended = Ended()
+
+    public struct Ended: Sendable, Codable, Equatable {
+        /// Whether the kernel's destroy notifications were received over the interval.
+        public var available = false
+        public var unavailableReason: String?
+        public var list: [ClosedConnection] = []
+        public init() {}
+    }
 
     public struct Host: Sendable, Codable, Equatable {
         public var hostname: String

@@ -45,9 +45,13 @@ public enum ReportBuilder {
 
         let findings = FindingRules.evaluate(input, verdicts: verdicts)
 
-        return Report(host: host, intervalSeconds: snapshot.interval, sampledAt: [snapshot.first.time, snapshot.second.time],
-                      pathManager: pathManager, connections: connectionSummary, diagrams: diagrams, tcp: tcp,
-                      events: eventSummary, findings: findings, collectionErrors: snapshot.collectionErrors + decoded.errors)
+        var report = Report(host: host, intervalSeconds: snapshot.interval, sampledAt: [snapshot.first.time, snapshot.second.time],
+                            pathManager: pathManager, connections: connectionSummary, diagrams: diagrams, tcp: tcp,
+                            events: eventSummary, findings: findings, collectionErrors: snapshot.collectionErrors + decoded.errors)
+        report.ended.available = snapshot.closedConnections != nil
+        report.ended.unavailableReason = snapshot.closedConnections == nil ? snapshot.ledgerUnavailableReason ?? "not followed" : nil
+        report.ended.list = (snapshot.closedConnections ?? []).sorted { $0.endedAt < $1.endedAt }
+        return report
     }
 
     /// Connections: counts, subflows per connection, traffic per interface, the list.

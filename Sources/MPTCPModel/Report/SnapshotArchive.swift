@@ -6,7 +6,10 @@ import MPTCPWire
 /// `sample-2/…`, `sockdiag/{mptcp,tcp}-{inet,inet6}.bin`, `genl/get-addr.bin`,
 /// `genl/get-limits.bin`, `genl/events.bin` (datagram files: a little-endian
 /// u32 length, then the datagram, repeated), `sysctl/<name>`, `interfaces`
-/// `routes` and `rp_filter` (lines of `|`-separated fields), `errors` (one per line).
+/// `routes` and `rp_filter` (lines of `|`-separated fields), `errors` (one per line),
+/// `ledger/closed.json` (the connections the subflow ledger saw end during
+/// the interval, as this tool decoded them: destroy notifications carry no
+/// time, so their raw bytes could not give durations back).
 public enum SnapshotArchive {
     public static let format = "mptcp-exporter-snapshot/v1"
     /// Archives larger than this are refused by `report --from` rather than read into memory.
@@ -31,6 +34,7 @@ public enum SnapshotArchive {
         var meta = ["format=\(format)", "hostname=\(snapshot.hostname)", "kernel=\(snapshot.kernel)",
                     "time-1=\(snapshot.first.time)", "time-2=\(snapshot.second.time)"]
         if let reason = snapshot.eventsUnavailableReason { meta.append("events-unavailable=\(reason.split(separator: "\n").joined(separator: " "))") }
+        if let reason = snapshot.ledgerUnavailableReason { meta.append("ledger-unavailable=\(reason.split(separator: "\n").joined(separator: " "))") }
         add("meta", meta.joined(separator: "\n") + "\n")
         entries.append(.init(name: "sample-1/netstat", contents: snapshot.first.netstat))
         entries.append(.init(name: "sample-1/snmp", contents: snapshot.first.snmp))
@@ -42,6 +46,7 @@ public enum SnapshotArchive {
         if let raw = snapshot.endpointsRaw { entries.append(.init(name: "genl/get-addr.bin", contents: encodeDatagrams(raw))) }
         if let raw = snapshot.limitsRaw { entries.append(.init(name: "genl/get-limits.bin", contents: encodeDatagrams(raw))) }
         if let raw = snapshot.eventsRaw { entries.append(.init(name: "genl/events.bin", contents: encodeDatagrams(raw))) }
+        if let closed = snapshot.closedConnections { entries.append(.init(name: "ledger/closed.json", contents: LiveSnapshotJSON.encodeAny(closed))) }
         for (name, text) in snapshot.sysctlFiles.sorted(by: { $0.key < $1.key }) { add("sysctl/\(name)", text) }
         add("interfaces", snapshot.interfaces.entries.map { "\($0.name)|\($0.index)|\($0.address)|\($0.prefixLength)" }.joined(separator: "\n")
             + "\n" + snapshot.interfaces.namesByIndex.sorted { $0.key < $1.key }.map { "\($0.value)|\($0.key)||" }.joined(separator: "\n"))
@@ -113,6 +118,15 @@ public enum SnapshotArchive {
             eventsUnavailableReason: meta["events-unavailable"], routeChecks: routes,
             collectionErrors: (text("errors") ?? "").split(separator: "\n").map(String.init))
         snapshot.rpFilter = rpFilter
+        // Written by this tool from what the ledger saw; a stranger's file that does not decode is an error of its own.
+        if let closed = files["ledger/closed.json"] {
+            do {
+                snapshot.closedConnections = try LiveSnapshotJSON.decodeAny([ClosedConnection].self, closed)
+            } catch {
+                snapshot.collectionErrors.append("ledger/closed.json: not a list of closed connections (\(error))")
+            }
+        }
+        snapshot.ledgerUnavailableReason = meta["ledger-unavailable"]
         return snapshot
     }
 

@@ -32,7 +32,7 @@ public enum ReportHTML {
         <p class="muted">kernel \(escape(report.host.kernel)), counters sampled twice \(ReportRenderer.format(report.intervalSeconds)) s apart</p>
 
         """
-        html += findings(report) + configuration(report) + connections(report) + diagrams(report) + events(report)
+        html += findings(report) + configuration(report) + connections(report) + ended(report) + diagrams(report) + events(report)
         html += "</body>\n</html>\n"
         return html
     }
@@ -83,6 +83,14 @@ public enum ReportHTML {
             html += table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], ReportRenderer.subflowRows(shown))
             if c.list.count > shown.count { html += "<p>… \(c.list.count - shown.count) more in the JSON report</p>\n" }
         }
+        return html
+    }
+
+    private static func ended(_ report: Report) -> String {
+        var html = "<h2>Connections that ended</h2>\n<p>\(escape(ReportRenderer.endedSummary(report.ended)))</p>\n"
+        let shown = Array(report.ended.list.suffix(100))
+        if !shown.isEmpty { html += table(ReportRenderer.endedColumns, ReportRenderer.endedRows(shown)) }
+        if report.ended.list.count > shown.count { html += "<p>… \(report.ended.list.count - shown.count) earlier ones in the JSON report</p>\n" }
         return html
     }
 

@@ -32,6 +32,7 @@ public enum ReportRenderer {
         findings(report, into: &out)
         configuration(report, into: &out)
         connections(report, into: &out)
+        ended(report, into: &out)
         diagrams(report, options: options, into: &out)
         events(report, into: &out)
         return out.text
@@ -88,6 +89,34 @@ public enum ReportRenderer {
             out.paragraph("Subflows, both ends of each:")
             out.table(["token", "subflow", "local", "remote", "interface", "bytes acked", "bytes received"], subflowRows(shown))
             if c.list.count > shown.count { out.paragraph("… \(c.list.count - shown.count) more in the JSON report") }
+        }
+    }
+
+    private static func ended(_ report: Report, into out: inout Output) {
+        out.heading("Connections that ended")
+        out.paragraph(endedSummary(report.ended))
+        guard !report.ended.list.isEmpty else { return }
+        let shown = Array(report.ended.list.suffix(50))
+        out.table(endedColumns, endedRows(shown))
+        if report.ended.list.count > shown.count { out.paragraph("… \(report.ended.list.count - shown.count) earlier ones in the JSON report") }
+    }
+
+    static func endedSummary(_ ended: Report.Ended) -> String {
+        guard ended.available else {
+            return "Not followed: \(ended.unavailableReason ?? "the kernel's TCP destroy notifications were not received")."
+        }
+        let failed = ended.list.filter { $0.subflows.contains { $0.end != "with_connection" && $0.end != "closed" } }.count
+        return "\(counted(ended.list.count, "connection")) ended during the interval"
+            + (failed > 0 ? ", \(failed) with a subflow that ended on an error or reset" : "")
+            + (ended.list.isEmpty ? "." : "; final bytes from the kernel's destroy notifications:")
+    }
+
+    static let endedColumns = ["token", "local", "remote", "lived", "subflows", "bytes acked per interface", "how it ended"]
+
+    static func endedRows(_ list: [ClosedConnection]) -> [[String]] {
+        list.map { entry in
+            [entry.token, entry.local, entry.remote, entry.duration.map { format($0) + " s" } ?? "?", String(entry.subflows.count),
+             entry.interfaces.map { "\($0.interface) \($0.bytesAcked)" }.joined(separator: ", "), entry.endSummary]
         }
     }
 
