@@ -75,6 +75,7 @@ enum GrafanaDashboard {
         overviewRow(layout)
         diagramRows(layout)
         pathManagerRow(layout)
+        lifecycleRow(layout)
         probeRow(layout)
         connectionsRow(layout)
         func variable(_ name: String, _ label: String, query: String) -> [String: Any] {
@@ -193,6 +194,45 @@ enum GrafanaDashboard {
                      targets: [("sum by (kind, reason) (mptcp_connections_by_verdict{\(s)}) > 0", "{{kind}} {{reason}}")])
         layout.panel("timeseries", "Connections needing action", width: 8,
                      targets: [("sum by (instance) (mptcp_connections_needing_action{\(s)})", "{{instance}}")])
+    }
+
+    /// The subflow ledger: the lifecycle histograms as heatmaps, how subflows
+    /// end, and whether the kernel's destroy notifications arrive.
+    static func lifecycleRow(_ layout: Layout) {
+        let s = selector
+        func heatmap(_ title: String, _ histogram: String, unit: String, description: String) {
+            layout.panel("heatmap", title, width: 12, unit: unit, description: description,
+                         targets: [("sum by (le) (increase(\(histogram)_bucket{\(s)}[$__rate_interval]))", "{{le}}")],
+                         extra: ["options": ["calculate": false, "yAxis": ["unit": unit],
+                                             "cellGap": 1, "color": ["mode": "scheme", "scheme": "Oranges"]],
+                                 "targets": [["refId": "A", "expr": "sum by (le) (increase(\(histogram)_bucket{\(s)}[$__rate_interval]))",
+                                              "legendFormat": "{{le}}", "format": "heatmap", "datasource": GrafanaDashboard.datasource] as [String: Any]]])
+        }
+        layout.row("Connection lifecycle (subflow ledger)")
+        heatmap("Connection duration", "mptcp_connection_duration_seconds", unit: "s",
+                description: "From the path manager's created event to its closed event, per connection.")
+        heatmap("Join latency", "mptcp_subflow_join_latency_seconds", unit: "s",
+                description: "From a connection's establishment to each additional subflow's (sub_established). Seconds here mean joins waiting on SYN retransmissions.")
+        heatmap("Subflow lifetime", "mptcp_subflow_lifetime_seconds", unit: "s",
+                description: "From a subflow's establishment to the kernel's destroy notification of its socket.")
+        heatmap("Bytes per connection at close", "mptcp_closed_connection_bytes", unit: "decbytes",
+                description: "Bytes acknowledged plus received over all subflows of each connection that ended (final values from the destroy notifications).")
+        layout.panel("timeseries", "Join latency, 50th and 95th percentile by interface", width: 12, unit: "s",
+                     targets: [("histogram_quantile(0.5, sum by (interface, le) (\(rate("mptcp_subflow_join_latency_seconds_bucket"))))", "p50 {{interface}}"),
+                               ("histogram_quantile(0.95, sum by (interface, le) (\(rate("mptcp_subflow_join_latency_seconds_bucket"))))", "p95 {{interface}}")])
+        layout.panel("timeseries", "Subflows per connection at close (mean)", width: 6,
+                     targets: [("sum(\(rate("mptcp_closed_connection_subflows_sum"))) / sum(\(rate("mptcp_closed_connection_subflows_count")))", "mean")])
+        layout.panel("timeseries", "Connections ended per second", width: 6, unit: "ops",
+                     targets: [("sum by (instance) (\(rate("mptcp_connections_ended_total")))", "{{instance}}")])
+        layout.panel("timeseries", "Subflow ends by interface and how", width: 12, unit: "ops",
+                     description: "with_connection: destroyed with their connection; an errno name or MP_RST reason: ended on their own with that error; unobserved: no notification.",
+                     targets: [("sum by (interface, end) (\(rate("mptcp_subflows_ended_total"))) > 0", "{{interface}} {{end}}")])
+        layout.panel("timeseries", "Ledger: notifications, lost, closed without one", width: 12, unit: "ops",
+                     description: "Destroy notifications of MPTCP subflows and of other TCP sockets (dropped on receipt), ENOBUFS losses, and subflows whose bytes were closed from the last scrape for want of a notification.",
+                     targets: [("sum by (socket) (\(rate("mptcp_ledger_notifications_total")))", "notifications {{socket}}"),
+                               ("sum(\(rate("mptcp_ledger_notifications_lost_total")))", "lost (ENOBUFS)"),
+                               ("sum(rate(mptcp_ledger_subflows_closed_total{source=\"scrape\", \(s)}[$__rate_interval]))", "closed without notification"),
+                               ("min(mptcp_ledger_available{\(s)})", "available (min)")])
     }
 
     /// Probes (the mptcp_probe job of deploy/prometheus.yml): the probe's

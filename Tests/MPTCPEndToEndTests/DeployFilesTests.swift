@@ -23,7 +23,12 @@ struct DeployFilesTests {
         var names = Set(CounterCatalog.mptcp.map(\.seriesName))
         for text in [try exporter.scrape(), try Golden.text("metrics-6.18.prom"), try Golden.text("metrics-5.18.prom")] {
             for line in text.split(separator: "\n") where line.hasPrefix("# TYPE ") {
-                names.insert(String(line.split(separator: " ")[2]))
+                let fields = line.split(separator: " ")
+                names.insert(String(fields[2]))
+                // A histogram is queried through its series.
+                if fields.count > 3, fields[3] == "histogram" {
+                    for suffix in ["_bucket", "_sum", "_count"] { names.insert(String(fields[2]) + suffix) }
+                }
             }
         }
         return names
