@@ -221,5 +221,22 @@ done
 scrape cli 9263 >/out/cli/metrics-user-events.txt
 kill $(cat /run/monitor-cli.pid) $(cat /run/monitor-srv.pid)
 sleep 1
+
+step ledger
+# Part 3: 20 connections (2 subflows each) that open and close between two
+# scrapes: the subflow ledger of both client exporters (root and uid 65534).
+start srv mptcp-loadgen server --listen 10.77.1.2:5204 --timeout 90 --max-connections 20 >/out/log/sink-ledger.txt 2>&1
+wait_for 60 grep -q listening /out/log/sink-ledger.txt
+scrape cli 9262 >/out/cli/metrics-ledger-before.txt
+scrape cli 9263 >/out/cli/metrics-ledger-user-before.txt
+run cli mptcp-loadgen client --connect 10.77.1.2:5204 --connections 20 --bytes 50000 --subflows 2 --timeout 60 \
+    >/out/log/client-ledger.txt 2>&1 || echo "the ledger's client failed" >>/out/log/missing.txt
+sleep 2
+# The first scrape applies the notifications, the second finds every connection settled.
+scrape cli 9262 >/dev/null
+scrape cli 9263 >/dev/null
+sleep 3
+scrape cli 9262 >/out/cli/metrics-ledger.txt
+scrape cli 9263 >/out/cli/metrics-ledger-user.txt
 : >/out/done
 step done

@@ -201,10 +201,17 @@ struct Churn: ParsableCommand {
     @Option(help: "Seconds to run.")
     var duration: Double = 60
 
+    @Flag(help: "Use plain TCP sockets (the cost of destroy notifications a listener must receive and drop).")
+    var tcp = false
+
+    @Flag(help: "Close with SO_LINGER 0 (a reset: no TIME_WAIT left behind, so high rates do not run out of ports).")
+    var reset = false
+
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         raiseFileLimit()
         let address = try SocketAddress(connect)
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         let started = now()
         let end = started + duration
         var open: [(fd: Int32, closeAt: Double)] = []
@@ -216,8 +223,9 @@ struct Churn: ParsableCommand {
             // Open what the schedule says is due (rate per second, in 10 ms ticks).
             let due = Int((now() - started) * Double(rate)) - opened - failed
             for _ in 0..<max(0, min(due, rate)) {
-                let fd = socket(address.family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), ipprotoMPTCP)
+                let fd = socket(address.family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), tcp ? Int32(IPPROTO_TCP) : ipprotoMPTCP)
                 guard fd >= 0 else { failed += 1; continue }
+                if reset { _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size)) }
                 guard address.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 else {
                     close(fd)
                     failed += 1

@@ -194,6 +194,21 @@ struct SubflowLedgerTests {
         #expect(lifecycle.finishedTuples.count == 4, "the inbox can forget every four-tuple of both")
     }
 
+    @Test("bounded: connections beyond max-tracked are counted, not followed; one nothing was heard of for 10 minutes is given up")
+    func bounded() throws {
+        let closes = try Self.notifications()
+        var lifecycle = ConnectionLifecycle(options: .init(maximumTracked: 1, keepClosed: 4, grace: 2))
+        lifecycle.apply([Self.event(.created, token: 1, closes[0], at: 10), Self.event(.created, token: 2, closes[2], at: 10)],
+                        interface: { _, _ in "c1" })
+        #expect(lifecycle.trackedConnections == 1 && lifecycle.overflow == 1)
+        #expect(lifecycle.destroyed(closes[2], interface: "c1") == nil, "not followed: its notification is not attributed")
+        lifecycle.settle(now: 500)
+        #expect(lifecycle.trackedConnections == 1, "its closed event may still come")
+        lifecycle.settle(now: 611)
+        #expect(lifecycle.trackedConnections == 0 && lifecycle.recentlyClosed.last?.end == "gone")
+        #expect(lifecycle.recentlyClosed.last?.subflows.first?.end == "unobserved")
+    }
+
     @Test("histograms: cumulative buckets by rising le, then sum and count; the exposition keeps that order")
     func histogram() {
         var histogram = Histogram(bounds: [0.5, 1, 10])

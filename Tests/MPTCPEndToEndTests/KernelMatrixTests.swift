@@ -173,4 +173,33 @@ struct KernelMatrixTests {
         }
         #expect(KernelMatrix.value(samples, "mptcp_exporter_scrape_collector_success", ["collector": "sysctl"]) == 1)
     }
+    @Test("the subflow ledger: 20 connections between two scrapes, every subflow notified with tcp_info, counted once; root and uid 65534",
+          arguments: KernelMatrix.kernels)
+    func ledger(kernel: String) throws {
+        let before = try KernelMatrix.samples(kernel, "cli/metrics-ledger-before.txt")
+        let after = try KernelMatrix.samples(kernel, "cli/metrics-ledger.txt")
+        func delta(_ name: String, _ labels: [String: String] = [:]) -> Double {
+            (KernelMatrix.value(after, name, labels) ?? -1) - (KernelMatrix.value(before, name, labels) ?? 0)
+        }
+        #expect(KernelMatrix.value(after, "mptcp_ledger_available") == 1, "\(kernel)")
+        #expect(KernelMatrix.value(after, "mptcp_pm_events_available") == 1)
+        // Every subflow of the 20 connections, by its notification (tcp_info came with it).
+        #expect(delta("mptcp_ledger_notifications_total", ["socket": "mptcp_subflow"]) == 40, "\(kernel)")
+        #expect(delta("mptcp_ledger_subflows_closed_total", ["source": "notification"]) == 40)
+        #expect(delta("mptcp_ledger_subflows_closed_total", ["source": "scrape"]) == 0)
+        #expect(delta("mptcp_connections_ended_total") == 20)
+        #expect(delta("mptcp_connection_duration_seconds_count") == 20)
+        #expect(delta("mptcp_subflow_join_latency_seconds_count", ["interface": "c2"]) == 20)
+        let bytes = delta("mptcp_interface_bytes_acked_total", ["interface": "c1"]) + delta("mptcp_interface_bytes_acked_total", ["interface": "c2"])
+        // What the application sent, plus each subflow's FIN and DATA_FIN (2), plus what was reinjected on another subflow.
+        let floor: Double = 20 * 50_000 + 40 * 2
+        #expect(bytes >= floor && bytes < floor * 1.1, "\(kernel): \(bytes)")
+
+        // Unprivileged: the notifications arrive (no privilege needed), events do not.
+        let user = try KernelMatrix.samples(kernel, "cli/metrics-ledger-user.txt")
+        #expect(KernelMatrix.value(user, "mptcp_ledger_available") == 1, "\(kernel): uid 65534")
+        #expect(KernelMatrix.value(user, "mptcp_pm_events_available") == 0)
+        #expect((KernelMatrix.value(user, "mptcp_ledger_notifications_total", ["socket": "other"]) ?? 0) >= 40,
+                "the 40 subflows no scrape saw are dropped as other sockets without events")
+    }
 }

@@ -43,7 +43,13 @@ public struct ConnectionLifecycle: Sendable {
         var goneAt: Double?
         var subflows: [SubflowTuple: TrackedSubflow] = [:]
         var seenGeneration: UInt64 = 0
+        /// The last time anything was heard of it (an event, a notification, a dump).
+        var lastHeard: Double = 0
     }
+
+    /// Seconds after which a connection no dump shows and nothing was heard
+    /// of is given up (its `closed` event and notifications were lost).
+    static let forgetAfter = 600.0
 
     public let options: Options
     private var tracked: [UInt32: Tracked] = [:]
@@ -89,6 +95,7 @@ public struct ConnectionLifecycle: Sendable {
         for event in events {
             guard let token = event.token else { continue }
             let tuple = SubflowTuple(event)
+            defer { tracked[token]?.lastHeard = event.receivedAt }
             switch event.kind {
             case .created:
                 guard follow(token, counting: true) else { continue }
@@ -137,6 +144,7 @@ public struct ConnectionLifecycle: Sendable {
             guard let token = connection.token else { continue }
             guard follow(token) else { continue }
             tracked[token]?.seenGeneration = generation
+            tracked[token]?.lastHeard = time
             for subflow in connection.subflows {
                 let tuple = SubflowTuple(local: subflow.local, localPort: subflow.localPort,
                                          remote: subflow.remote, remotePort: subflow.remotePort)
@@ -168,6 +176,7 @@ public struct ConnectionLifecycle: Sendable {
             subflowLifetime.observe(max(0, close.time - start))
         }
         tracked[token]?.subflows[close.tuple] = subflow
+        tracked[token]?.lastHeard = close.time
         return token
     }
 
@@ -184,9 +193,12 @@ public struct ConnectionLifecycle: Sendable {
         }
         // Followed from events only, its `closed` event lost: over once every
         // subflow was destroyed and nothing was heard of it for a while.
-        for (token, entry) in tracked where entry.closedAt == nil && entry.goneAt == nil && entry.seenGeneration != generation {
+        for (token, entry) in tracked where entry.closedAt == nil && entry.goneAt == nil
+            && !(entry.seenGeneration != 0 && entry.seenGeneration == generation) {
             let last = entry.subflows.values.map { $0.destroyedAt }
             if !last.isEmpty, last.allSatisfy({ $0 != nil }), let latest = last.compactMap({ $0 }).max(), now - latest >= 10 * options.grace {
+                done.append(token)
+            } else if now - entry.lastHeard >= Self.forgetAfter {
                 done.append(token)
             }
         }
