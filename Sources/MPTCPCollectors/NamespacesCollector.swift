@@ -67,6 +67,20 @@ public final class NamespacesCollector: Collector {
         self.logger = logger
     }
 
+    /// The connections collector of one watched namespace (made if this is
+    /// the first time it is asked for): `/api/v1/snapshot` reads connections
+    /// through it, so both views advance the same ledger.
+    public func connectionsCollector(for namespace: NetworkNamespace) -> ConnectionsCollector? {
+        let bundle = bundles.withLock { bundles in
+            if let existing = bundles[namespace.inode] { return existing }
+            let made = Bundle(reader: readers.reader(for: namespace), connectionOptions: connectionOptions, ledger: ledger,
+                              enabled: enabled, logger: logger)
+            bundles[namespace.inode] = made
+            return made
+        }
+        return bundle.collectors.lazy.compactMap { $0 as? ConnectionsCollector }.first
+    }
+
     public func collect() throws -> [MetricFamily] {
         let namespaces = NamespaceDiscovery.discover(options)
         readers.keep(namespaces)

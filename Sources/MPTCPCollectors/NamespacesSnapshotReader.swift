@@ -17,10 +17,16 @@ public final class NamespacesSnapshotReader: Sendable {
     /// Per namespace, kept while it exists: the runner that reads it (through
     /// the namespace's shared reader, on a thread that entered it) within the deadline.
     private let runners = Mutex<[UInt64: BlockingRunner<LiveSnapshot>]>([:])
+    private let ledger: (@Sendable (NetworkNamespace) -> ConnectionsCollector?)?
 
-    /// - Parameter readers: the per-namespace readers, shared with the namespaces collector.
+    /// - Parameters:
+    ///   - readers: the per-namespace readers, shared with the namespaces collector.
+    ///   - ledger: each namespace's connections collector, when it keeps the
+    ///     subflow ledger (the namespaces collector's): the connections that
+    ///     ended are listed.
     public init(options: NamespaceDiscovery.Options, events: PathManagerEventsSupervisor?, timeout: Duration = .seconds(10),
-                readers: NamespaceReaders = NamespaceReaders()) {
+                readers: NamespaceReaders = NamespaceReaders(), ledger: (@Sendable (NetworkNamespace) -> ConnectionsCollector?)? = nil) {
+        self.ledger = ledger
         self.options = options
         self.events = events
         self.timeout = timeout
@@ -36,7 +42,8 @@ public final class NamespacesSnapshotReader: Sendable {
             return namespaces.map { namespace in
                 if let existing = runners[namespace.inode] { return (namespace, existing) }
                 let own = namespace.label == "host"
-                let reader = LiveSnapshotReader(reader: namespaceReaders.reader(for: namespace), events: own ? events : nil, timeout: timeout)
+                let reader = LiveSnapshotReader(reader: namespaceReaders.reader(for: namespace), events: own ? events : nil, timeout: timeout,
+                                                ledger: ledger?(namespace))
                 let path = namespace.path
                 // The whole namespace is read on a thread that entered it, within the deadline.
                 let runner = BlockingRunner<LiveSnapshot>(name: "snapshot.netns-\(namespace.inode)", timeout: timeout) {

@@ -196,7 +196,12 @@ public struct ServeCommand: AsyncParsableCommand {
         // /api/v1/snapshot reads through deadline runners as /metrics does (--collector.timeout per source).
         let snapshot: @Sendable () async -> LiveSnapshot
         if namespaces.enabled {
-            let live = NamespacesSnapshotReader(options: namespaces, events: events, timeout: .seconds(collectorTimeout), readers: namespaceReaders)
+            var ledgers: (@Sendable (NetworkNamespace) -> ConnectionsCollector?)?
+            if let perNamespace = collectors.lazy.compactMap({ $0 as? NamespacesCollector }).first {
+                ledgers = { (namespace: NetworkNamespace) -> ConnectionsCollector? in perNamespace.connectionsCollector(for: namespace) }
+            }
+            let live = NamespacesSnapshotReader(options: namespaces, events: events, timeout: .seconds(collectorTimeout), readers: namespaceReaders,
+                                                ledger: ledgers)
             snapshot = { await live.read() }
         } else {
             let live = LiveSnapshotReader(reader: reader, events: events, timeout: .seconds(collectorTimeout),
