@@ -28,6 +28,9 @@ public final class ConnectionsCollector: Collector {
         var lifecycle: ConnectionLifecycle
         var loggedMissing: Set<ConnectionSnapshot.MissingField> = []
         var ledgerOpened = false
+        /// While the listener is paused: the namespace's TCP opens at the last
+        /// reading, to see when the rate of closes is back within budget.
+        var pausedOpens: (time: Double, opens: UInt64)?
     }
     private let state: Mutex<State>
 
@@ -118,7 +121,8 @@ public final class ConnectionsCollector: Collector {
                 }
                 state.loggedMissing = missing
             }
-            let reception = settleLedger(result.snapshot, bytes: &bookkeeping.bytes, lifecycle: &state.lifecycle)
+            let reception = settleLedger(result.snapshot, bytes: &bookkeeping.bytes, lifecycle: &state.lifecycle,
+                                         pausedOpens: &state.pausedOpens)
             let totals = bookkeeping.bytes.finishUpdate()
             state.lifecycle.settle(now: clock())
             ledger?.inbox.withLock { inbox in
@@ -130,19 +134,46 @@ public final class ConnectionsCollector: Collector {
         }
     }
 
+    /// A paused listener joins again once the namespace opens TCP
+    /// connections (ActiveOpens + PassiveOpens of its `snmp`, each one a
+    /// socket freed later) at less than half the budget: the half is the
+    /// margin that keeps it from flapping.
+    private func resumeIfWithinBudget(_ ledger: SubflowCloseListener, _ previous: inout (time: Double, opens: UInt64)?) {
+        guard ledger.isPaused, let budget = ledger.maximumRate else {
+            previous = nil
+            return
+        }
+        if previous == nil, case let .paused(reason) = ledger.state {
+            logger?.warning("TCP destroy notifications paused: bytes count each subflow up to the last scrape that saw it until the rate falls",
+                            metadata: ["reason": "\(reason)"])
+        }
+        guard let files = try? reader.counterFiles() else { return }
+        let table = NetstatParser.parse(files.snmp)
+        let opens = (table["Tcp", "ActiveOpens"] ?? 0) &+ (table["Tcp", "PassiveOpens"] ?? 0)
+        let now = clock()
+        defer { if previous == nil || now - (previous?.time ?? now) >= 5 { previous = (now, opens) } }
+        guard let last = previous, now - last.time >= 5 else { return }
+        let rate = Double(opens &- last.opens) / (now - last.time)
+        if rate < budget / 2, ledger.resume() {
+            logger?.info("TCP destroy notifications resumed", metadata: ["tcp_opens_per_second": "\(Int(rate))"])
+            previous = nil
+        }
+    }
+
     /// Applies what arrived since the last scrape, after this scrape's dump
     /// was recorded and before subflows gone from it are closed: the events,
     /// then each destroy notification with its final bytes (once: a subflow
     /// this dump saw just before it closed is taken out of the dump's sums).
     private func settleLedger(_ snapshot: ConnectionSnapshot, bytes: inout InterfaceByteCounters,
-                              lifecycle: inout ConnectionLifecycle) -> LedgerFamilies.Reception {
+                              lifecycle: inout ConnectionLifecycle, pausedOpens: inout (time: Double, opens: UInt64)?) -> LedgerFamilies.Reception {
         guard let ledger else {
             lifecycle.observe(snapshot, time: clock())
             return LedgerFamilies.Reception(available: false)
         }
+        resumeIfWithinBudget(ledger, &pausedOpens)
         let (drained, reception) = ledger.inbox.withLock { inbox in
             (inbox.drain(), LedgerFamilies.Reception(
-                available: ledger.isListening, subflowNotifications: inbox.subflowNotifications,
+                available: ledger.isListening, paused: ledger.isPaused, subflowNotifications: inbox.subflowNotifications,
                 otherNotifications: inbox.otherSockets, lost: inbox.lost, malformed: inbox.malformed, overflow: inbox.overflow))
         }
         // Interfaces are read only when something needs naming.

@@ -62,7 +62,7 @@ public final class LiveSnapshotReader: Sendable {
     /// to watch: the sockets are opened there.
     public static func keepingLedger(procfs: String, netDirectory: String? = nil, eventsMode: PathManagerEventsSupervisor.Mode,
                                      ledger: Bool = true, keepClosed: Int = 64) -> LiveSnapshotReader {
-        let listener = ledger ? SubflowCloseListener() : nil
+        let listener = ledger ? SubflowCloseListener(maximumRate: SubflowCloseListener.defaultMaximumRate) : nil
         let receiving = listener?.isListening == true ? listener : nil
         let supervisor = PathManagerEventsSupervisor(
             mode: eventsMode, procfs: procfs,

@@ -20,14 +20,18 @@ public final class NamespacesCollector: Collector {
     /// namespace's reader (whose sockets were opened inside it).
     final class Bundle: Sendable {
         let collectors: [any Collector]
-        @Sendable static func openListener() -> SubflowCloseListener? {
-            let listener = SubflowCloseListener()
+        @Sendable static func openListener(maximumRate: Double?) -> SubflowCloseListener? {
+            let listener = SubflowCloseListener(maximumRate: maximumRate)
             return listener.isListening ? listener : nil
         }
 
         init(reader: NamespaceReader, connectionOptions: ConnectionFamilies.Options, ledger: LedgerOptions, enabled: Set<String>, logger: Logger?) {
             // The ledger's listener is opened by the first collection, on the thread that entered the namespace.
-            let open: (@Sendable () -> SubflowCloseListener?)? = ledger.enabled ? Self.openListener : nil
+            let rate = ledger.maximumRate
+            var open: (@Sendable () -> SubflowCloseListener?)?
+            if ledger.enabled {
+                open = { @Sendable () -> SubflowCloseListener? in Self.openListener(maximumRate: rate) }
+            }
             let all: [any Collector] = [
                 NetstatCollector(reader: reader, logger: logger),
                 ConnectionsCollector(reader: reader, options: connectionOptions, logger: logger, openLedger: open,
@@ -44,9 +48,12 @@ public final class NamespacesCollector: Collector {
     /// received in the namespace; no path-manager events there).
     public struct LedgerOptions: Sendable {
         public var enabled: Bool
+        /// Notifications per second above which a namespace's listener pauses (nil: never).
+        public var maximumRate: Double?
         public var lifecycle: ConnectionLifecycle.Options
-        public init(enabled: Bool = true, lifecycle: ConnectionLifecycle.Options = .init()) {
+        public init(enabled: Bool = true, maximumRate: Double? = SubflowCloseListener.defaultMaximumRate, lifecycle: ConnectionLifecycle.Options = .init()) {
             self.enabled = enabled
+            self.maximumRate = maximumRate
             self.lifecycle = lifecycle
         }
     }

@@ -38,7 +38,7 @@ public enum ReportSampler {
         let raw = Mutex<[[UInt8]]>([])
         let changes = Mutex<[Bool]>([])
         // The ledger: notifications of subflows the first dump saw or an event named.
-        let listener = ledger ? SubflowCloseListener() : nil
+        let listener = ledger ? SubflowCloseListener(maximumRate: SubflowCloseListener.defaultMaximumRate) : nil
         let receiving = listener?.isListening == true ? listener : nil
         let supervisor = PathManagerEventsSupervisor(mode: events, procfs: procfs, recheck: 1,
                                                      onDatagram: { datagram, decoded in

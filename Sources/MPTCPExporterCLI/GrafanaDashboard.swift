@@ -228,11 +228,12 @@ enum GrafanaDashboard {
                      description: "with_connection: destroyed with their connection; an errno name or MP_RST reason: ended on their own with that error; unobserved: no notification.",
                      targets: [("sum by (interface, end) (\(rate("mptcp_subflows_ended_total"))) > 0", "{{interface}} {{end}}")])
         layout.panel("timeseries", "Ledger: notifications, lost, closed without one", width: 12, unit: "ops",
-                     description: "Destroy notifications of MPTCP subflows and of other TCP sockets (dropped on receipt), ENOBUFS losses, and subflows whose bytes were closed from the last scrape for want of a notification.",
+                     description: "Destroy notifications of MPTCP subflows and of other TCP sockets (dropped on receipt), ENOBUFS losses, subflows whose bytes were closed from the last scrape for want of a notification, and whether the listener paused because the namespace frees more TCP sockets than --collector.connections.ledger.max-rate.",
                      targets: [("sum by (socket) (\(rate("mptcp_ledger_notifications_total")))", "notifications {{socket}}"),
                                ("sum(\(rate("mptcp_ledger_notifications_lost_total")))", "lost (ENOBUFS)"),
                                ("sum(rate(mptcp_ledger_subflows_closed_total{source=\"scrape\", \(s)}[$__rate_interval]))", "closed without notification"),
-                               ("min(mptcp_ledger_available{\(s)})", "available (min)")])
+                               ("min(mptcp_ledger_available{\(s)})", "available (min)"),
+                               ("max(mptcp_ledger_paused{\(s)})", "paused for want of budget (max)")])
     }
 
     /// Probes (the mptcp_probe job of deploy/prometheus.yml): the probe's

@@ -109,6 +109,10 @@ public struct ServeCommand: AsyncParsableCommand {
           help: "Receive the kernel's TCP destroy notifications (sock_diag, CAP_NET_ADMIN) so that per-interface bytes include every subflow's final values, and follow each connection's life (histograms, recently closed). Every TCP socket freed in the namespace is then reported to the exporter (README \"Subflow ledger\" says what it costs).")
     var ledgerEnabled = true
 
+    @Option(name: .customLong("collector.connections.ledger.max-rate"), parsing: .unconditional,
+            help: "TCP sockets freed per second in a namespace above which the ledger leaves the notification groups there (each notification costs the kernel and the exporter about 11 µs of CPU together: BENCHMARKS.md); it joins again below half of it. 0: no limit.")
+    var ledgerMaxRate: Double = SubflowCloseListener.defaultMaximumRate
+
     @Option(name: .customLong("collector.connections.ledger.max-tracked"), parsing: .unconditional,
             help: "Connections the ledger follows at once; beyond, new ones are counted in mptcp_ledger_overflow_total.")
     var ledgerMaxTracked: Int = 100_000
@@ -133,6 +137,7 @@ public struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--collector.connections.ledger.max-tracked must be between 1 and 10000000")
         }
         guard closedKept >= 0, closedKept <= 10_000 else { throw ValidationError("--collector.connections.closed-kept must be between 0 and 10000") }
+        guard ledgerMaxRate.isFinite, ledgerMaxRate >= 0 else { throw ValidationError("--collector.connections.ledger.max-rate must be 0 or more") }
         guard pmEventsRecheck.isFinite, pmEventsRecheck >= 0.1, pmEventsRecheck <= 3600 else {
             throw ValidationError("--collector.pm-events.recheck-interval must be between 0.1 and 3600 seconds")
         }
@@ -181,7 +186,8 @@ public struct ServeCommand: AsyncParsableCommand {
         let namespaceReaders = NamespaceReaders()
         // The subflow ledger of the exporter's own namespace: destroy
         // notifications, and the path-manager events that name subflows.
-        let ledger = connectionsCollector && ledgerEnabled && !namespaces.enabled ? Self.ledgerListener(logger: logger) : nil
+        let ledger = connectionsCollector && ledgerEnabled && !namespaces.enabled
+            ? Self.ledgerListener(maximumRate: ledgerMaxRate > 0 ? ledgerMaxRate : nil, logger: logger) : nil
         var onEvents: (@Sendable ([PathManagerEvent]) -> Void)?
         if let ledger {
             onEvents = { (new: [PathManagerEvent]) in ledger.inbox.withLock { inbox in inbox.offer(new) } }
@@ -269,7 +275,7 @@ extension ServeCommand {
             if sysctlCollector { enabled.insert("sysctl") }
             return [NamespacesCollector(options: namespaces, connectionOptions: connectionOptions, enabled: enabled,
                                         readers: namespaceReaders,
-                                        ledger: .init(enabled: ledgerEnabled,
+                                        ledger: .init(enabled: ledgerEnabled, maximumRate: ledgerMaxRate > 0 ? ledgerMaxRate : nil,
                                                       lifecycle: .init(maximumTracked: ledgerMaxTracked, keepClosed: closedKept)),
                                         logger: logger)]
         }
@@ -310,8 +316,8 @@ extension ServeCommand {
     /// Subscribes to the kernel's TCP destroy notifications in this
     /// namespace; without the privilege, says so once and returns nil (the
     /// byte counters then stop at the last scrape that saw each subflow).
-    static func ledgerListener(logger: Logger) -> SubflowCloseListener? {
-        let listener = SubflowCloseListener()
+    static func ledgerListener(maximumRate: Double?, logger: Logger) -> SubflowCloseListener? {
+        let listener = SubflowCloseListener(maximumRate: maximumRate)
         if case let .unavailable(reason) = listener.state {
             logger.warning("TCP destroy notifications unavailable: per-interface bytes count each subflow up to the last scrape that saw it",
                            metadata: ["reason": "\(reason)"])

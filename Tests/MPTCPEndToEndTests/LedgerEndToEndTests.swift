@@ -152,6 +152,67 @@ extension KernelSuites {
             #expect(markdown.contains("## Connections that ended"), "\(markdown)")
         }
 
+        @Test("every watched namespace: its own listener, a connection a scrape saw is counted to its last byte and listed as ended, with its namespace")
+        func watchedNamespace() throws {
+            let lab = try NetnsLab(tag: "ldgn")
+            defer { lab.destroy() }
+            let exporter = try ExporterProcess(arguments: ["--namespaces.named"])
+            defer { exporter.process.stop() }
+            let server = try lab.spawn(lab.server, [Products.loadgen, "server", "--listen", "\(lab.serverAddress(link: 1)):5205",
+                                                    "--timeout", "30", "--max-connections", "1"])
+            defer { server.stop() }
+            #expect(server.waitForOutput(timeout: 10) { out, _ in out.contains("listening") })
+            let destroyed = try lab.spawn(lab.client, ["stdbuf", "-oL", "ss", "-E", "-t", "-i", "-n", "-H"])
+            let client = try lab.spawn(lab.client, [Products.loadgen, "client", "--connect", "\(lab.serverAddress(link: 1)):5205",
+                                                    "--bytes", "20000", "--subflows", "2", "--hold", "2", "--pace", "50000", "--timeout", "20"])
+            #expect(client.waitForOutput(timeout: 10) { out, _ in out.contains("reached_subflows\":1") })
+            let seen = Exposition.parse(try exporter.scrape())
+            #expect(Self.value(seen, "mptcp_ledger_available", ["namespace": lab.client]) == 1)
+            #expect(client.waitForExit(timeout: 20))
+            usleep(1_000_000)
+            destroyed.stop()
+            let kernel = Self.finalBytes(destroyed.stdout, lab)
+            _ = try exporter.scrape()
+            usleep(2_500_000)
+            let after = Exposition.parse(try exporter.scrape())
+            let counted = Self.value(after, "mptcp_interface_bytes_acked_total", ["namespace": lab.client, "interface": "c1"])
+                + max(0, Self.value(after, "mptcp_interface_bytes_acked_total", ["namespace": lab.client, "interface": "c2"]))
+            #expect(counted == (kernel["c1"] ?? 0) + (kernel["c2"] ?? 0), "exporter \(counted), ss -E \(kernel)")
+            #expect(Self.value(after, "mptcp_ledger_subflows_closed_total", ["namespace": lab.client, "source": "notification"]) == 2)
+            #expect(Self.value(after, "mptcp_connections_ended_total", ["namespace": lab.client]) == 1)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(exporter.scrape("/api/v1/snapshot").utf8)) as? [String: Any])
+            let ended = (json["closed"] as? [[String: Any]] ?? []).filter { $0["namespace"] as? String == lab.client }
+            #expect(ended.count == 1 && (ended.first?["subflows"] as? [[String: Any]])?.count == 2, "\(json["closed"] ?? "none")")
+        }
+
+        @Test("the budget: plain-TCP churn above --collector.connections.ledger.max-rate pauses the listener, said once; it resumes when the churn stops")
+        func budget() throws {
+            let lab = try NetnsLab(tag: "ldgb")
+            defer { lab.destroy() }
+            let exporter = try ExporterProcess(namespace: lab.client, arguments: ["--collector.connections.ledger.max-rate", "200"])
+            defer { exporter.process.stop() }
+            let sink = try lab.spawn(lab.client, [Products.loadgen, "server", "--tcp", "--listen", "127.0.0.1:5301", "--timeout", "40"])
+            defer { sink.stop() }
+            #expect(sink.waitForOutput(timeout: 10) { out, _ in out.contains("listening") })
+            // 1,000 connections per second, two sockets freed each: ten times the budget.
+            try lab.exec(lab.client, [Products.loadgen, "churn", "--tcp", "--reset", "--connect", "127.0.0.1:5301", "--rate", "1000",
+                                      "--lifetime", "0", "--duration", "8"], timeout: 30)
+            let paused = Exposition.parse(try exporter.scrape())
+            #expect(Self.value(paused, "mptcp_ledger_paused") == 1)
+            #expect(Self.value(paused, "mptcp_ledger_available") == 0)
+            // Quiet again: two readings of the namespace's TCP opens 5 s apart, below half the budget.
+            var resumed = false
+            for _ in 0..<30 where !resumed {
+                usleep(1_000_000)
+                resumed = Self.value(Exposition.parse(try exporter.scrape()), "mptcp_ledger_available") == 1
+            }
+            #expect(resumed)
+            let log = exporter.process.stderr
+            #expect(log.components(separatedBy: "TCP destroy notifications paused").count == 2, "said once: \(log)")
+            #expect(log.contains("above the budget of 200"))
+            #expect(log.contains("TCP destroy notifications resumed"))
+        }
+
         @Test("without CAP_NET_ADMIN: notifications still arrive, no events: subflows a scrape saw are exact, those between scrapes are not counted")
         func unprivileged() throws {
             try #require(Command.which("setpriv") != nil, "setpriv (util-linux) is needed")

@@ -5,15 +5,18 @@ public enum LedgerFamilies {
     public struct Reception: Sendable, Equatable {
         /// 1 while the destroy notifications are received, 0 when not (no privilege, turned off).
         public var available: Bool
+        /// Left the groups for want of budget (``--collector.connections.ledger.max-rate``).
+        public var paused: Bool
         public var subflowNotifications: UInt64
         public var otherNotifications: UInt64
         public var lost: UInt64
         public var malformed: UInt64
         public var overflow: UInt64
 
-        public init(available: Bool, subflowNotifications: UInt64 = 0, otherNotifications: UInt64 = 0,
+        public init(available: Bool, paused: Bool = false, subflowNotifications: UInt64 = 0, otherNotifications: UInt64 = 0,
                     lost: UInt64 = 0, malformed: UInt64 = 0, overflow: UInt64 = 0) {
             self.available = available
+            self.paused = paused
             self.subflowNotifications = subflowNotifications
             self.otherNotifications = otherNotifications
             self.lost = lost
@@ -63,6 +66,10 @@ public enum LedgerFamilies {
             name: "mptcp_ledger_available",
             help: "1 while the kernel's TCP destroy notifications are received (sock_diag SKNLGRP_INET_TCP_DESTROY and INET6), 0 when not: byte counters then stop at the last scrape that saw each subflow.",
             type: .gauge, value: .unsigned(reception.available ? 1 : 0)))
+        families.append(MetricFamily(
+            name: "mptcp_ledger_paused",
+            help: "1 while the exporter has left the destroy-notification groups because the namespace frees more TCP sockets per second than --collector.connections.ledger.max-rate; it joins again below half of it.",
+            type: .gauge, value: .unsigned(reception.paused ? 1 : 0)))
         families.append(MetricFamily(
             name: "mptcp_ledger_notifications_total",
             help: "TCP destroy notifications received, by socket: mptcp_subflow (kept) or other (plain TCP, dropped on receipt).",

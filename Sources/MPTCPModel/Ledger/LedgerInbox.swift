@@ -44,7 +44,9 @@ public struct LedgerInbox: Sendable {
 
     /// A destroy notification: kept if it was an MPTCP subflow.
     public mutating func offer(_ close: SubflowClose) {
-        if knownCookies.contains(close.cookie) || knownTuples.remove(close.tuple) != nil {
+        // The four-tuple is forgotten either way: its socket is gone.
+        let named = knownTuples.remove(close.tuple) != nil
+        if knownCookies.contains(close.cookie) || named {
             subflowNotifications &+= 1
             guard closes.count < capacity else { overflow &+= 1; return }
             closes.append(close)
