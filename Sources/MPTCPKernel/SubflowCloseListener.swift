@@ -18,7 +18,8 @@ import Glibc
 ///   `tcp_info` in a work queue and multicasts it. Nothing else changes:
 ///   unlike the path-manager event group, no kernel behaviour depends on it;
 /// - subscribing needs no privilege: an unprivileged process (uid 65534, no
-///   capabilities) receives them on 6.18 (LedgerEndToEndTests).
+///   capabilities) receives them on 6.18 (LedgerEndToEndTests), 6.1 and 6.12
+///   (the kernel matrix).
 public final class SubflowCloseListener: Sendable {
     public enum State: Sendable, Equatable {
         case listening
