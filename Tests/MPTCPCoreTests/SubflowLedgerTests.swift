@@ -194,6 +194,39 @@ struct SubflowLedgerTests {
         #expect(lifecycle.finishedTuples.count == 4, "the inbox can forget every four-tuple of both")
     }
 
+    @Test("a four-tuple taken again: an aborted join's port reused by another connection's join before the first socket is freed")
+    func reusedTuple() throws {
+        let closes = try Self.notifications()
+        var inbox = LedgerInbox()
+        var lifecycle = ConnectionLifecycle(options: .init(maximumTracked: 10, keepClosed: 10, grace: 2))
+        let join = closes[1]
+        let events = [
+            Self.event(.created, token: 1, closes[0], at: 10), Self.event(.established, token: 1, closes[0], at: 10),
+            Self.event(.subflowEstablished, token: 1, join, at: 10.1),
+            Self.event(.subflowClosed, token: 1, join, at: 11, error: 103),       // ss -K: the port is free, the socket is not
+            Self.event(.created, token: 2, closes[2], at: 12), Self.event(.established, token: 2, closes[2], at: 12),
+            Self.event(.subflowEstablished, token: 2, join, at: 12.1),             // the same four-tuple, another socket
+        ]
+        inbox.offer(events)
+        #expect(inbox.knownTuples[join.tuple] == [1, 2])
+        lifecycle.apply(events, interface: { _, _ in "c2" })
+        // Connection 1 ends first; its aborted join is freed with it.
+        var first = join
+        first.cookie = 1001
+        first.bytes = .init(acked: 1)
+        lifecycle.apply([Self.event(.closed, token: 1, at: 13)], interface: { _, _ in "c2" })
+        let admitsFirst = inbox.admits(cookie: first.cookie, tuple: first.tuple)
+        #expect(admitsFirst)
+        inbox.offer(first)
+        #expect(lifecycle.destroyed(first, interface: "c2") == 1, "the one known to be over")
+        #expect(inbox.knownTuples[join.tuple]?.count == 1, "the other socket is still expected")
+        var second = join
+        second.cookie = 1002
+        let admitsSecond = inbox.admits(cookie: second.cookie, tuple: second.tuple)
+        #expect(admitsSecond)
+        #expect(lifecycle.destroyed(second, interface: "c2") == 2)
+    }
+
     @Test("bounded: connections beyond max-tracked are counted, not followed; one nothing was heard of for 10 minutes is given up")
     func bounded() throws {
         let closes = try Self.notifications()

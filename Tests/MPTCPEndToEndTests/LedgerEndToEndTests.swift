@@ -20,14 +20,21 @@ extension KernelSuites {
         }
 
         /// `ss -E -tin` lines of the lab's subflows (local address on a lab link): bytes_acked by local interface.
+        /// Every socket counts, also two with one four-tuple (a port an aborted join freed, taken again).
         static func finalBytes(_ output: String, _ lab: NetnsLab) -> [String: Double] {
             var totals: [String: Double] = [:]
-            for (tuple, words) in SocketStatistics.details(in: output) {
-                guard let acked = words["bytes_acked"].flatMap(Double.init) else { continue }
-                for link in 1...2 where tuple.local.hasPrefix(lab.clientAddress(link: link) + ":")
-                    || tuple.local.hasPrefix("[\(lab.clientAddress6(link: link))]:") {
-                    totals["c\(link)", default: 0] += acked
+            var link: Int?
+            for line in output.split(separator: "\n") {
+                if !line.hasPrefix("\t") && !line.hasPrefix(" ") {
+                    let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                    let local = fields.count >= 5 ? SocketStatistics.withoutDevice(fields[3]) : ""
+                    link = (1...2).first { local.hasPrefix(lab.clientAddress(link: $0) + ":") || local.hasPrefix("[\(lab.clientAddress6(link: $0))]:") }
+                    continue
                 }
+                guard let current = link, let word = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                    .first(where: { $0.hasPrefix("bytes_acked:") }), let acked = Double(word.dropFirst("bytes_acked:".count)) else { continue }
+                totals["c\(current)", default: 0] += acked
+                link = nil
             }
             return totals
         }

@@ -53,7 +53,10 @@ public struct ConnectionLifecycle: Sendable {
 
     public let options: Options
     private var tracked: [UInt32: Tracked] = [:]
-    private var tokenOfTuple: [SubflowTuple: UInt32] = [:]
+    /// The connections whose subflow has this four-tuple, oldest first
+    /// (usually one; two when a freed port was taken again before the first
+    /// socket was freed).
+    private var tokensOfTuple: [SubflowTuple: [UInt32]] = [:]
     private var generation: UInt64 = 0
 
     public private(set) var duration = Histogram(bounds: LifecycleBuckets.duration)
@@ -84,8 +87,8 @@ public struct ConnectionLifecycle: Sendable {
 
     public var trackedConnections: Int { tracked.count }
 
-    /// Four-tuples of connections that ended: the inbox can forget them.
-    public private(set) var finishedTuples: [SubflowTuple] = []
+    /// Four-tuples of connections that ended, with their token: the inbox can forget them.
+    public private(set) var finishedTuples: [(tuple: SubflowTuple, token: UInt32)] = []
 
     // MARK: Feeding
 
@@ -166,7 +169,14 @@ public struct ConnectionLifecycle: Sendable {
     /// connection, nil when no followed connection has that four-tuple.
     @discardableResult
     public mutating func destroyed(_ close: SubflowClose, interface: String) -> UInt32? {
-        guard let token = tokenOfTuple[close.tuple], tracked[token] != nil else { return nil }
+        // Of the connections whose subflow had this four-tuple and was not
+        // destroyed yet: one whose subflow or connection is known to be over
+        // (a socket is freed only after it closed), else the oldest.
+        let candidates = (tokensOfTuple[close.tuple] ?? []).filter { tracked[$0]?.subflows[close.tuple]?.destroyedAt == nil && tracked[$0] != nil }
+        let over = candidates.first { token in
+            tracked[token]?.subflows[close.tuple]?.end != nil || tracked[token]?.closedAt != nil || tracked[token]?.goneAt != nil
+        }
+        guard let token = over ?? candidates.first else { return nil }
         var subflow = tracked[token]?.subflows[close.tuple] ?? TrackedSubflow()
         subflow.bytes = close.bytes
         subflow.exact = true
@@ -226,7 +236,7 @@ public struct ConnectionLifecycle: Sendable {
         if subflow.established == nil { subflow.established = established }
         if subflow.interface == nil { subflow.interface = interface }
         tracked[token]?.subflows[tuple] = subflow
-        tokenOfTuple[tuple] = token
+        if tokensOfTuple[tuple]?.contains(token) != true { tokensOfTuple[tuple, default: []].append(token) }
     }
 
     private mutating func finish(_ entry: Tracked) {
@@ -248,8 +258,11 @@ public struct ConnectionLifecycle: Sendable {
                                   interface: interface, bytesAcked: bytes.acked, bytesReceived: bytes.received, end: end,
                                   lifetime: subflow.destroyedAt.flatMap { end in subflow.established.map { max(0, end - $0) } },
                                   exact: subflow.exact))
-            tokenOfTuple.removeValue(forKey: tuple)
-            finishedTuples.append(tuple)
+            if var tokens = tokensOfTuple[tuple] {
+                tokens.removeAll { $0 == entry.token }
+                tokensOfTuple[tuple] = tokens.isEmpty ? nil : tokens
+            }
+            finishedTuples.append((tuple, entry.token))
         }
         let closed = ClosedConnection(
             token: hex8(entry.token),

@@ -13,8 +13,11 @@ import MPTCPWire
 public struct LedgerInbox: Sendable {
     /// Cookies of the subflows of the last dump.
     public private(set) var knownCookies: Set<UInt64> = []
-    /// Four-tuples named by path-manager events and not yet destroyed.
-    public private(set) var knownTuples: Set<SubflowTuple> = []
+    /// Four-tuples named by path-manager events and not yet destroyed, with
+    /// the connections that named them: a port freed by an aborted subflow
+    /// can be taken by another connection's subflow before the first socket
+    /// is freed, so one four-tuple may stand for two sockets for a while.
+    public private(set) var knownTuples: [SubflowTuple: Set<UInt32>] = [:]
     public private(set) var closes: [SubflowClose] = []
     public private(set) var events: [PathManagerEvent] = []
     /// Notifications of sockets that were not MPTCP subflows (dropped).
@@ -37,7 +40,7 @@ public struct LedgerInbox: Sendable {
     /// Whether a notification with this cookie and four-tuple is of an
     /// MPTCP subflow (to be decoded and offered); counts the others.
     public mutating func admits(cookie: UInt64, tuple: SubflowTuple) -> Bool {
-        if knownCookies.contains(cookie) || knownTuples.contains(tuple) { return true }
+        if knownCookies.contains(cookie) || knownTuples[tuple] != nil { return true }
         otherSockets &+= 1
         return false
     }
@@ -45,7 +48,12 @@ public struct LedgerInbox: Sendable {
     /// A destroy notification: kept if it was an MPTCP subflow.
     public mutating func offer(_ close: SubflowClose) {
         // The four-tuple is forgotten either way: its socket is gone.
-        let named = knownTuples.remove(close.tuple) != nil
+        var named = false
+        if var tokens = knownTuples[close.tuple], let any = tokens.first {
+            named = true
+            tokens.remove(any)
+            knownTuples[close.tuple] = tokens.isEmpty ? nil : tokens
+        }
         if knownCookies.contains(close.cookie) || named {
             subflowNotifications &+= 1
             guard closes.count < capacity else { overflow &+= 1; return }
@@ -61,7 +69,9 @@ public struct LedgerInbox: Sendable {
         for event in new {
             switch event.kind {
             case .created, .established, .subflowEstablished:
-                if let tuple = SubflowTuple(event), knownTuples.count < capacity { knownTuples.insert(tuple) }
+                if let tuple = SubflowTuple(event), let token = event.token, knownTuples.count < capacity {
+                    knownTuples[tuple, default: []].insert(token)
+                }
             default:
                 break
             }
@@ -77,8 +87,12 @@ public struct LedgerInbox: Sendable {
 
     /// Forgets four-tuples whose connection is over (their notification
     /// was lost, or never comes because the socket was never freed here).
-    public mutating func forget(_ tuples: some Sequence<SubflowTuple>) {
-        for tuple in tuples { knownTuples.remove(tuple) }
+    public mutating func forget(_ subflows: some Sequence<(tuple: SubflowTuple, token: UInt32)>) {
+        for (tuple, token) in subflows {
+            guard var tokens = knownTuples[tuple] else { continue }
+            tokens.remove(token)
+            knownTuples[tuple] = tokens.isEmpty ? nil : tokens
+        }
     }
 
     /// Takes what arrived since the last drain.
