@@ -73,7 +73,7 @@ public final class ConnectionsCollector: Collector {
     }
 
     public func collect() throws -> [MetricFamily] {
-        let read = try update()
+        let read = try update(families: true)
         return ConnectionFamilies.families(
             read.snapshot, interfaceBytes: read.totals, decodeErrors: read.decodeErrors, options: options,
             tally: read.tally) + (verdicts(read.snapshot).map(ConnectionFamilies.verdictFamilies) ?? [])
@@ -84,7 +84,7 @@ public final class ConnectionsCollector: Collector {
     /// what `/metrics` serves, and what `/api/v1/snapshot` shows (so both
     /// views advance the same ledger, whichever is asked).
     public func readConnections() throws -> ConnectionSnapshot {
-        try update().snapshot
+        try update(families: false).snapshot
     }
 
     private struct Update {
@@ -95,7 +95,8 @@ public final class ConnectionsCollector: Collector {
         var ledger: [MetricFamily]
     }
 
-    private func update() throws -> Update {
+    /// - Parameter families: make the ledger's families (for `/metrics`; a snapshot read needs none).
+    private func update(families: Bool) throws -> Update {
         try state.withLock { state in
             if !state.ledgerOpened {
                 state.ledgerOpened = true
@@ -130,7 +131,7 @@ public final class ConnectionsCollector: Collector {
                 inbox.learn(cookies: bookkeeping.bytes.liveCookies)
             }
             return Update(snapshot: result.snapshot, totals: totals, tally: bookkeeping.tally, decodeErrors: result.decodeErrors.count,
-                          ledger: LedgerFamilies.families(state.lifecycle, bytes: bookkeeping.bytes, reception: reception))
+                          ledger: families ? LedgerFamilies.families(state.lifecycle, bytes: bookkeeping.bytes, reception: reception) : [])
         }
     }
 
@@ -147,10 +148,16 @@ public final class ConnectionsCollector: Collector {
             logger?.warning("TCP destroy notifications paused: bytes count each subflow up to the last scrape that saw it until the rate falls",
                             metadata: ["reason": "\(reason)"])
         }
-        guard let files = try? reader.counterFiles() else { return }
-        let table = NetstatParser.parse(files.snmp)
+        // The counters the netstat collector read in this scrape or the last
+        // one; read here only when that collector does not run.
+        var latest = reader.latest
+        if latest.countersReadAt.map({ clock() - $0 > 30 }) ?? true {
+            _ = try? reader.counterFiles()
+            latest = reader.latest
+        }
+        guard let snmp = latest.snmp, let now = latest.countersReadAt else { return }
+        let table = NetstatParser.parse(snmp, selecting: Self.tcpOnly)
         let opens = (table["Tcp", "ActiveOpens"] ?? 0) &+ (table["Tcp", "PassiveOpens"] ?? 0)
-        let now = clock()
         defer { if previous == nil || now - (previous?.time ?? now) >= 5 { previous = (now, opens) } }
         guard let last = previous, now - last.time >= 5 else { return }
         let rate = Double(opens &- last.opens) / (now - last.time)
@@ -193,6 +200,7 @@ public final class ConnectionsCollector: Collector {
     }
 
     private static let mptcpOnly = NetstatParser.Selection(["MPTcpExt": nil])
+    private static let tcpOnly = NetstatParser.Selection(["Tcp": nil])
 
     /// The connections' verdicts from this read and what the path-manager
     /// and sysctl collectors read last (nothing is read again). Counters are

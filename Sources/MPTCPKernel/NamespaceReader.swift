@@ -35,6 +35,9 @@ public final class NamespaceReader: Sendable {
     /// `/metrics` use the path manager and sysctls the other collectors read).
     public struct Latest: Sendable {
         public var netstat: [UInt8]?
+        /// `snmp` of the same read, and when it was made (CLOCK_REALTIME seconds).
+        public var snmp: [UInt8]?
+        public var countersReadAt: Double?
         public var pathManager: PathManagerRead?
         public var sysctls: MPTCPSysctls?
     }
@@ -66,7 +69,12 @@ public final class NamespaceReader: Sendable {
     /// `netstat` and `snmp` as the kernel wrote them (each consumer parses what it needs).
     public func counterFiles() throws(SystemCallError) -> (netstat: [UInt8], snmp: [UInt8]) {
         let files = (netstat: try ProcFile.read(netDirectory + "/netstat"), snmp: try ProcFile.read(netDirectory + "/snmp"))
-        latestReads.withLock { $0.netstat = files.netstat }
+        let time = PathManagerEventListener.now()
+        latestReads.withLock {
+            $0.netstat = files.netstat
+            $0.snmp = files.snmp
+            $0.countersReadAt = time
+        }
         return files
     }
 
