@@ -64,11 +64,7 @@ public final class LiveSnapshotReader: Sendable {
                                      ledger: Bool = true, keepClosed: Int = 64) -> LiveSnapshotReader {
         let listener = ledger ? SubflowCloseListener(maximumRate: SubflowCloseListener.defaultMaximumRate) : nil
         let receiving = listener?.isListening == true ? listener : nil
-        let supervisor = PathManagerEventsSupervisor(
-            mode: eventsMode, procfs: procfs,
-            onDatagram: receiving.map { listener in { @Sendable (_: [UInt8], events: [PathManagerEvent]) in
-                if !events.isEmpty { listener.inbox.withLock { $0.offer(events) } }
-            } })
+        let supervisor = PathManagerEventsSupervisor(mode: eventsMode, procfs: procfs, onDatagram: receiving?.receive)
         let reader = NamespaceReader(procfs: procfs, netDirectory: netDirectory)
         let collector = ConnectionsCollector(reader: reader, ledger: receiving, lifecycle: .init(keepClosed: keepClosed))
         return LiveSnapshotReader(reader: reader, events: supervisor, ledger: ledger ? collector : nil)

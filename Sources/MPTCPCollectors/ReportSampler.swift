@@ -43,7 +43,7 @@ public enum ReportSampler {
         let supervisor = PathManagerEventsSupervisor(mode: events, procfs: procfs, recheck: 1,
                                                      onDatagram: { datagram, decoded in
                                                          raw.withLock { $0.append(datagram) }
-                                                         if !decoded.isEmpty { receiving?.inbox.withLock { $0.offer(decoded) } }
+                                                         receiving?.receive(datagram, decoded)
                                                      },
                                                      onChange: { change in changes.withLock { $0.append(change.listening) } })
         let follower = receiving.map { ConnectionsCollector(reader: reader, ledger: $0, lifecycle: .init(keepClosed: 10_000)) }

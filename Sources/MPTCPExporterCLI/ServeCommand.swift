@@ -188,12 +188,8 @@ public struct ServeCommand: AsyncParsableCommand {
         // notifications, and the path-manager events that name subflows.
         let ledger = connectionsCollector && ledgerEnabled && !namespaces.enabled
             ? Self.ledgerListener(maximumRate: ledgerMaxRate > 0 ? ledgerMaxRate : nil, logger: logger) : nil
-        var onEvents: (@Sendable ([PathManagerEvent]) -> Void)?
-        if let ledger {
-            onEvents = { (new: [PathManagerEvent]) in ledger.inbox.withLock { inbox in inbox.offer(new) } }
-        }
         let events = Self.eventsSupervisor(mode: pmEvents, procfs: procfs, recheck: pmEventsRecheck, capacity: eventBuffer, logger: logger,
-                                           onEvents: onEvents)
+                                           onDatagram: ledger?.receive)
         // The verdicts of the exporter's own namespace also use the events kept (the only namespace listened to).
         let recentEvents: @Sendable () -> [PathManagerEvent]? = { events.reasonNotListening == nil ? events.recorder.snapshot.recent : nil }
         var collectors = kernelCollectors(namespaces: namespaces, reader: reader, namespaceReaders: namespaceReaders,
@@ -306,13 +302,6 @@ extension ServeCommand {
         }
     }
 
-    static func datagramHandler(_ onEvents: (@Sendable ([PathManagerEvent]) -> Void)?) -> (@Sendable ([UInt8], [PathManagerEvent]) -> Void)? {
-        guard let onEvents else { return nil }
-        return { (_: [UInt8], events: [PathManagerEvent]) in
-            if !events.isEmpty { onEvents(events) }
-        }
-    }
-
     /// Subscribes to the kernel's TCP destroy notifications in this
     /// namespace; without the privilege, says so once and returns nil (the
     /// byte counters then stop at the last scrape that saw each subflow).
@@ -330,9 +319,9 @@ extension ServeCommand {
     /// Starts the supervisor that decides whether to listen to path-manager
     /// events, logging each change of decision.
     static func eventsSupervisor(mode: EventsMode, procfs: String, recheck: Double, capacity: Int,
-                                 logger: Logger, onEvents: (@Sendable ([PathManagerEvent]) -> Void)? = nil) -> PathManagerEventsSupervisor {
+                                 logger: Logger, onDatagram: (@Sendable ([UInt8], [PathManagerEvent]) -> Void)? = nil) -> PathManagerEventsSupervisor {
         PathManagerEventsSupervisor(mode: mode.supervisorMode, procfs: procfs, recheck: recheck, capacity: capacity,
-                                    onDatagram: datagramHandler(onEvents),
+                                    onDatagram: onDatagram,
                                     onChange: { change in
             if change.listening {
                 logger.info("listening to path-manager events", metadata: ["mode": "\(mode.rawValue)"])

@@ -111,6 +111,14 @@ public final class SubflowCloseListener: Sendable {
         return joined
     }
 
+    /// Path-manager events as an event listener hands them over (its
+    /// `onDatagram`): the four-tuples they name make those subflows'
+    /// notifications kept, and the events reach the next scrape.
+    public func receive(_: [UInt8], _ events: [PathManagerEvent]) {
+        guard !events.isEmpty else { return }
+        inbox.withLock { $0.offer(events) }
+    }
+
     /// Leaves both groups before returning; the thread ends at its next wake.
     public func stop() {
         stopFlag.store(true, ordering: .relaxed)
