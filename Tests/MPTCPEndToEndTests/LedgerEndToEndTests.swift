@@ -19,24 +19,32 @@ extension KernelSuites {
             samples.first { sample in sample.name == name && labels.allSatisfy { key, value in sample.labels[key] == value } }?.value ?? -1
         }
 
-        /// `ss -E -tin` lines of the lab's subflows (local address on a lab link): bytes_acked by local interface.
-        /// Every socket counts, also two with one four-tuple (a port an aborted join freed, taken again).
-        static func finalBytes(_ output: String, _ lab: NetnsLab) -> [String: Double] {
-            var totals: [String: Double] = [:]
-            var link: Int?
-            for line in output.split(separator: "\n") {
-                if !line.hasPrefix("\t") && !line.hasPrefix(" ") {
-                    let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                    let local = fields.count >= 5 ? SocketStatistics.withoutDevice(fields[3]) : ""
-                    link = (1...2).first { local.hasPrefix(lab.clientAddress(link: $0) + ":") || local.hasPrefix("[\(lab.clientAddress6(link: $0))]:") }
-                    continue
-                }
-                guard let current = link, let word = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                    .first(where: { $0.hasPrefix("bytes_acked:") }), let acked = Double(word.dropFirst("bytes_acked:".count)) else { continue }
-                totals["c\(current)", default: 0] += acked
-                link = nil
+        /// `ss -E -tin` in the client namespace: the kernel's own account of
+        /// every TCP socket freed there while it runs.
+        struct FreedSockets {
+            let lab: NetnsLab
+            let process: BackgroundProcess
+
+            init(_ lab: NetnsLab) throws {
+                self.lab = lab
+                process = try lab.spawn(lab.client, ["stdbuf", "-oL", "ss", "-E", "-t", "-i", "-n", "-H"])
             }
-            return totals
+
+            /// Stops listening; the final bytes_acked of the lab's subflows
+            /// (local address on a lab link), summed by local interface over
+            /// every socket, also two with one four-tuple.
+            func stop() -> [String: Double] {
+                process.stop()
+                var totals: [String: Double] = [:]
+                for (tuple, words) in SocketStatistics.sockets(in: process.stdout) {
+                    guard let acked = words["bytes_acked"].flatMap(Double.init) else { continue }
+                    for link in 1...2 where tuple.local.hasPrefix(lab.clientAddress(link: link) + ":")
+                        || tuple.local.hasPrefix("[\(lab.clientAddress6(link: link))]:") {
+                        totals["c\(link)", default: 0] += acked
+                    }
+                }
+                return totals
+            }
         }
 
         /// Runs the three groups of connections to completion.
@@ -78,12 +86,11 @@ extension KernelSuites {
             #expect(Self.value(before, "mptcp_interface_bytes_acked_total", ["interface": "c1"]) <= 0)
 
             // The kernel's own account of every socket freed meanwhile.
-            let destroyed = try lab.spawn(lab.client, ["stdbuf", "-oL", "ss", "-E", "-t", "-i", "-n", "-H"])
+            let freed = try FreedSockets(lab)
             usleep(300_000)
             try Self.churn(lab)
             usleep(1_500_000)
-            destroyed.stop()
-            let kernel = Self.finalBytes(destroyed.stdout, lab)
+            let kernel = freed.stop()
 
             // Two scrapes: the first applies the notifications, the second
             // finds every connection settled (grace 2 s).
@@ -169,7 +176,7 @@ extension KernelSuites {
                                                     "--timeout", "30", "--max-connections", "1"])
             defer { server.stop() }
             #expect(server.waitForOutput(timeout: 10) { out, _ in out.contains("listening") })
-            let destroyed = try lab.spawn(lab.client, ["stdbuf", "-oL", "ss", "-E", "-t", "-i", "-n", "-H"])
+            let freed = try FreedSockets(lab)
             let client = try lab.spawn(lab.client, [Products.loadgen, "client", "--connect", "\(lab.serverAddress(link: 1)):5205",
                                                     "--bytes", "20000", "--subflows", "2", "--hold", "2", "--pace", "50000", "--timeout", "20"])
             #expect(client.waitForOutput(timeout: 10) { out, _ in out.contains("reached_subflows\":1") })
@@ -177,8 +184,7 @@ extension KernelSuites {
             #expect(Self.value(seen, "mptcp_ledger_available", ["namespace": lab.client]) == 1)
             #expect(client.waitForExit(timeout: 20))
             usleep(1_000_000)
-            destroyed.stop()
-            let kernel = Self.finalBytes(destroyed.stdout, lab)
+            let kernel = freed.stop()
             _ = try exporter.scrape()
             usleep(2_500_000)
             let after = Exposition.parse(try exporter.scrape())
@@ -246,7 +252,7 @@ extension KernelSuites {
                                                     "--timeout", "30", "--max-connections", "2"])
             defer { server.stop() }
             #expect(server.waitForOutput(timeout: 10) { out, _ in out.contains("listening") })
-            let destroyed = try lab.spawn(lab.client, ["stdbuf", "-oL", "ss", "-E", "-t", "-i", "-n", "-H"])
+            let freed = try FreedSockets(lab)
             let client = try lab.spawn(lab.client, [Products.loadgen, "client", "--connect", "\(lab.serverAddress(link: 1)):5203",
                                                     "--connections", "2", "--bytes", "10000", "--subflows", "2",
                                                     "--hold", "3", "--pace", "100000", "--timeout", "20"])
@@ -255,8 +261,7 @@ extension KernelSuites {
             #expect(Self.value(seen, "mptcp_connections", ["state": "established"]) == 2)
             #expect(client.waitForExit(timeout: 20))
             usleep(1_000_000)
-            destroyed.stop()
-            let kernel = Self.finalBytes(destroyed.stdout, lab)
+            let kernel = freed.stop()
             let after = Exposition.parse(try exporter.scrape())
             let counted = Self.value(after, "mptcp_interface_bytes_acked_total", ["interface": "c1"])
                 + max(0, Self.value(after, "mptcp_interface_bytes_acked_total", ["interface": "c2"]))

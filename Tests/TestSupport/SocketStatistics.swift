@@ -64,17 +64,29 @@ public enum SocketStatistics {
     /// `ss -…inH` output: per socket that is not listening, its two ends (a
     /// bound socket's device removed: `10.0.2.1%c2:port`), then the `key:value`
     /// words of its detail line (bare words such as `fallback` with "").
+    /// Keyed by four-tuple: of two sockets with one four-tuple (a port freed
+    /// and taken again), the last one listed.
     public static func details(in output: String) -> [Tuple: [String: String]] {
         var result: [Tuple: [String: String]] = [:]
+        for (tuple, words) in sockets(in: output) { result[tuple] = words }
+        return result
+    }
+
+    /// The same, one entry per socket in the order `ss` listed them (`ss -E`
+    /// lists every socket freed, and a four-tuple may come twice).
+    public static func sockets(in output: String) -> [(tuple: Tuple, words: [String: String])] {
+        var result: [(tuple: Tuple, words: [String: String])] = []
         var current: Tuple?
+        var entered = false   // the current socket has its entry (a later detail line replaces it)
         for line in output.split(separator: "\n") {
             if !line.hasPrefix("\t") && !line.hasPrefix(" ") {
                 let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
                 current = fields.count >= 5 && fields[0] != "LISTEN"
                     ? Tuple(local: withoutDevice(fields[3]), remote: withoutDevice(fields[4])) : nil
+                entered = false
                 continue
             }
-            guard let current else { continue }
+            guard let tuple = current else { continue }
             var words: [String: String] = [:]
             for word in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                 if let colon = word.firstIndex(of: ":") {
@@ -83,7 +95,8 @@ public enum SocketStatistics {
                     words[String(word)] = ""
                 }
             }
-            result[current] = words
+            if entered { result[result.count - 1].words = words } else { result.append((tuple, words)) }
+            entered = true
         }
         return result
     }
